@@ -1,0 +1,64 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from prometheus_client import CollectorRegistry
+from redis import Redis
+
+from moderation import broker
+from moderation.api import problems
+from moderation.api.comments import CommentController
+from moderation.api.dependencies import provide_db_session, provide_forum, provide_redis, provide_settings
+from moderation.api.feed import FeedController
+from moderation.api.system import BacklogCollector, SystemController
+from moderation.config import Settings, load_settings
+from moderation.db.session import build_engine, build_sessionmaker
+
+
+def create_app(
+    settings: Settings, *, redis: Redis | None = None, extra_routers: list[Router] | None = None
+) -> Litestar:
+    engine = build_engine(settings)
+    sessions = build_sessionmaker(engine)
+    redis = redis if redis is not None else broker.connect(settings)
+    metrics = CollectorRegistry()
+    metrics.register(BacklogCollector(sessions, redis))
+
+    forum_api = Router(
+        path="/",
+        route_handlers=[CommentController, FeedController],
+        dependencies={"forum": Provide(provide_forum, sync_to_thread=True)},
+    )
+
+    def dispose() -> None:
+        engine.dispose()
+
+    return Litestar(
+        route_handlers=[forum_api, SystemController, *(extra_routers or [])],
+        dependencies={
+            "db_session": Provide(provide_db_session),
+            "redis": Provide(provide_redis, sync_to_thread=False),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+        },
+        state=State({"settings": settings, "sessions": sessions, "redis": redis, "metrics": metrics}),
+        plugins=[problems.plugin()],
+        openapi_config=OpenAPIConfig(
+            title="MS forum moderation API",
+            version="1.0.0",
+            description="Submit comments, read decisions, follow the change feed.",
+            path="/schema",
+        ),
+        request_max_body_size=settings.max_request_bytes,
+        on_shutdown=[dispose],
+        logging_config=None,
+        debug=False,
+    )
+
+
+def app_from_env() -> Litestar:
+    """Entry point for `uvicorn --factory` with several processes."""
+    return create_app(load_settings())

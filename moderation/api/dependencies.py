@@ -1,0 +1,45 @@
+"""Request-scoped dependencies: the database session and the forum behind an API key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from redis import Redis
+from sqlalchemy.orm import Session
+
+from moderation.config import Settings
+from moderation.db.models import Forum
+from moderation.domain.errors import NotAuthenticated
+from moderation.services import api_keys
+
+
+def provide_db_session(state: State) -> Iterator[Session]:
+    session: Session = state.sessions()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def provide_settings(state: State) -> Settings:
+    settings: Settings = state.settings
+    return settings
+
+
+def provide_redis(state: State) -> Redis:
+    redis: Redis = state.redis
+    return redis
+
+
+def provide_forum(request: Request, db_session: NamedDependency[Session]) -> Forum:
+    """The forum whose API key is in `Authorization: Bearer <key>`; 401 otherwise."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated("send the forum's API key as 'Authorization: Bearer <key>'")
+    forum = api_keys.authenticate(db_session, token.strip())
+    if forum is None:
+        raise NotAuthenticated("unknown or revoked API key")
+    return forum

@@ -1,0 +1,180 @@
+"""The `moderation` command line: serve, worker, run, migrate, sweep, create-user, create-api-key."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from moderation import broker
+from moderation.config import Settings, SettingsError, load_settings
+from moderation.db.migrate import upgrade
+from moderation.db.session import build_engine, build_sessionmaker, session_scope
+from moderation.domain.errors import ModerationError
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@contextmanager
+def _session(settings: Settings) -> Iterator[Session]:
+    engine = build_engine(settings)
+    try:
+        with session_scope(build_sessionmaker(engine)) as session:
+            yield session
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"database unavailable: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+    except ModerationError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        engine.dispose()
+
+
+@click.group()
+def main() -> None:
+    """Comment moderation service for health communities."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+def migrate() -> None:
+    """Apply database migrations (creates the schema and the default policy)."""
+    settings = _settings()
+    engine = build_engine(settings)
+    try:
+        upgrade(engine)
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"migration failed: {str(exc).splitlines()[0]}") from None
+    finally:
+        engine.dispose()
+    click.echo("database is up to date")
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default MODERATION_HOST or 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default MODERATION_PORT or 8000).")
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 64), help="API processes.")
+def serve(host: str | None, port: int | None, processes: int) -> None:
+    """Run the HTTP API."""
+    settings = _settings()
+    _serve(settings, host or settings.host, port or settings.port, processes)
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
+@click.option("--no-sweeper", is_flag=True, help="Do not run the periodic sweeper beside this worker.")
+@click.option("--torch-threads", default=0, type=click.IntRange(0, 256), help="Torch threads (0: one per core).")
+def worker(burst: bool, no_sweeper: bool, torch_threads: int) -> None:
+    """Run a scoring and webhook worker (RQ)."""
+    from workers.main import run_worker
+
+    run_worker(_settings(), burst=burst, with_sweeper=not no_sweeper, torch_threads=torch_threads)
+
+
+@main.command()
+@click.option("--port", default=None, type=int, help="Port (default MODERATION_PORT or 8000).")
+def run(port: int | None) -> None:
+    """Migrate, then run the API and one worker together (the `make run` set-up). Ctrl-C stops both."""
+    settings = _settings()
+    engine = build_engine(settings)
+    upgrade(engine)
+    engine.dispose()
+    redis = broker.connect(settings)  # holds the embedded Redis open for both processes
+    env = dict(os.environ)
+    if settings.is_embedded_redis:
+        env["MODERATION_REDIS_URL"] = broker.socket_url(redis) or ""
+    worker_process = subprocess.Popen([sys.executable, "-m", "moderation.cli", "worker"], env=env)
+    port = port or settings.port
+    click.echo(
+        f"\nAPI on http://{settings.host}:{port}  (OpenAPI: /schema, admin UI: /admin)\n"
+        "Create a forum API key:   moderation create-api-key --forum my-forum\n"
+        "Create an admin account:  moderation create-user --username admin --role admin\n"
+        f"Database: {'embedded SQLite in ' + str(settings.data_dir) if settings.is_embedded_database else 'configured'}"
+        f"; Redis: {'embedded' if settings.is_embedded_redis else 'configured'}\n"
+    )
+    try:
+        _serve(settings, settings.host, port, 1, redis=redis)
+    finally:
+        worker_process.send_signal(signal.SIGTERM)
+        try:
+            worker_process.wait(20)
+        except subprocess.TimeoutExpired:
+            worker_process.kill()
+
+
+@main.command()
+def sweep() -> None:
+    """Re-queue comments and webhooks whose jobs were lost (the worker also does this on a schedule)."""
+    from moderation import queue
+
+    settings = _settings()
+    with _session(settings) as session:
+        counts = queue.sweep(session, broker.connect(settings), settings)
+    click.echo(f"re-queued {counts['comments']} comment(s) and {counts['deliveries']} webhook delivery(ies)")
+
+
+@main.command("create-api-key")
+@click.option("--forum", "forum_name", required=True, help="Forum name (created on first use).")
+@click.option("--webhook-url", default=None, help="Where decisions are POSTed (optional: the forum may poll).")
+@click.option("--webhook-secret", default=None, help="HMAC secret for webhook signatures (generated if omitted).")
+@click.option("--label", default="", help="A note to tell keys apart.")
+def create_api_key(forum_name: str, webhook_url: str | None, webhook_secret: str | None, label: str) -> None:
+    """Create a forum API key. The key is printed once and stored hashed."""
+    from moderation.services import api_keys
+
+    if webhook_url and not webhook_url.startswith(("http://", "https://")):
+        raise click.ClickException("--webhook-url must start with http:// or https://")
+    secret = webhook_secret or (secrets.token_hex(32) if webhook_url else None)
+    with _session(_settings()) as session:
+        new = api_keys.create_key(
+            session, forum_name, actor="cli", webhook_url=webhook_url, webhook_secret=secret, label=label
+        )
+    click.echo(f"API key for forum {new.forum.name!r} (shown once, store it now):\n{new.plaintext}")
+    if webhook_url and not webhook_secret:
+        click.echo(f"Webhook signing secret (shown once):\n{secret}")
+
+
+@main.command("create-user")
+@click.option("--username", required=True)
+@click.option("--role", type=click.Choice(["moderator", "admin"]), required=True)
+@click.option("--password", envvar="MODERATION_NEW_PASSWORD", default=None, help="Prompted for when omitted.")
+def create_user(username: str, role: str, password: str | None) -> None:
+    """Create a moderator or admin account."""
+    from moderation.services import users
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with _session(_settings()) as session:
+        user = users.create_user(session, username, password or "", role, actor="cli")
+    click.echo(f"created {user.role} {user.username!r}")
+
+
+def _serve(settings: Settings, host: str, port: int, processes: int, redis: object = None) -> None:
+    import uvicorn
+
+    if processes > 1:
+        uvicorn.run("moderation.api.app:app_from_env", factory=True, host=host, port=port, workers=processes)
+        return
+    from redis import Redis
+
+    from moderation.api.app import create_app
+
+    app = create_app(settings, redis=redis if isinstance(redis, Redis) else None)
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+if __name__ == "__main__":
+    main()

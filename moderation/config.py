@@ -1,0 +1,111 @@
+"""Settings: every `MODERATION_*` environment variable, read once, validated, passed down.
+
+Unset database and Redis URLs mean the embedded default (a SQLite file and an embedded Redis
+under `data_dir`), so the service runs on a laptop with nothing installed.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+PREFIX = "MODERATION_"
+
+
+class SettingsError(ValueError):
+    """A setting has a value the service cannot use; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = ""  # empty: sqlite file in data_dir
+    redis_url: str = ""  # empty: embedded Redis in data_dir
+    data_dir: Path = Path("var")
+    toxicity_model: str = "bundled"
+    model_dir: Path | None = None  # where assembled model checkpoints are cached; default data_dir/models
+    claim_model: str = "bundled"
+    session_secret: str = ""
+    webhook_url: str = ""  # default for forums created without their own
+    webhook_secret: str = ""
+    worker_batch_size: int = 32
+    max_comment_chars: int = 20_000
+    max_request_bytes: int = 256 * 1024
+    db_pool_size: int = 10
+    scoring_timeout_seconds: int = 300  # a comment in `scoring` longer than this is re-queued
+    sweep_interval_seconds: int = 60
+    api_rate_per_minute: int = 6_000
+    reports_to_unpublish: int = 3
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def is_embedded_database(self) -> bool:
+        return not self.database_url
+
+    @property
+    def is_embedded_redis(self) -> bool:
+        return not self.redis_url
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return to_sqlalchemy_url(self.database_url or f"sqlite:///{self.data_dir / 'moderation.db'}")
+
+    @property
+    def model_cache_dir(self) -> Path:
+        return self.model_dir or self.data_dir / "models"
+
+
+def to_sqlalchemy_url(url: str) -> str:
+    """Accept the plain forms operators write and choose the driver ourselves."""
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain) :]
+    if url.startswith(("postgresql+", "sqlite://", "sqlite+")):
+        return url
+    raise SettingsError(f"{PREFIX}DATABASE_URL must start with postgresql:// or sqlite:///, got {url!r}")
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    for spec in fields(Settings):
+        raw = env.get(PREFIX + spec.name.upper())
+        if raw is None or raw == "":
+            continue
+        values[spec.name] = _parse(spec.name, spec.type, raw)
+    settings = Settings(**values)  # type: ignore[arg-type]
+    if settings.database_url:
+        to_sqlalchemy_url(settings.database_url)
+    if settings.redis_url and not settings.redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError(f"{PREFIX}REDIS_URL must start with redis://, rediss:// or unix://")
+    for name in ("worker_batch_size", "max_comment_chars", "max_request_bytes", "db_pool_size", "port"):
+        if getattr(settings, name) <= 0:
+            raise SettingsError(f"{PREFIX}{name.upper()} must be a positive number")
+    return settings
+
+
+def session_secret(settings: Settings) -> bytes:
+    """The cookie-signing secret; generated once and kept in data_dir when not configured."""
+    if settings.session_secret:
+        return settings.session_secret.encode()
+    path = settings.data_dir / "session.secret"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip().encode()
+
+
+def _parse(name: str, annotation: object, raw: str) -> object:
+    kind = str(annotation)
+    if kind == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"{PREFIX}{name.upper()} must be a whole number, got {raw!r}") from None
+    if kind in ("Path", "Path | None"):
+        return Path(raw)
+    return raw

