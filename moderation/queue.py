@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Callback, Queue, Retry
+from rq.queue import EnqueueData
 from sqlalchemy.orm import Session
 
 from moderation import webhooks
@@ -78,11 +79,11 @@ def sweep(session: Session, redis: Redis, settings: Settings) -> dict[str, int]:
     return {"comments": enqueue_scoring(redis, stale), "deliveries": enqueue_deliveries(redis, due)}
 
 
-def _enqueue_many(redis: Redis, queue_name: str, jobs: list[object]) -> int:
+def _enqueue_many(redis: Redis, queue_name: str, jobs: list[EnqueueData]) -> int:
     if not jobs:
         return 0
     try:
-        Queue(queue_name, connection=redis).enqueue_many(jobs)  # type: ignore[arg-type]
+        Queue(queue_name, connection=redis).enqueue_many(jobs)
     except RedisError as exc:
         # The rows are committed; the sweeper will queue them once Redis is back.
         log.warning("could not enqueue %d %s job(s), the sweeper will retry: %s", len(jobs), queue_name, exc)

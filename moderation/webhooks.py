@@ -98,8 +98,8 @@ def attempt(session: Session, delivery_id: uuid.UUID, client: httpx.Client) -> A
 
 def backoff(attempts: int, rng: random.Random | None = None) -> float:
     """Seconds before attempt `attempts + 1`: 10 s doubling to 2 h, times a jitter of 0.5 to 1.5."""
-    base = min(FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0), MAX_RETRY_SECONDS)
-    return base * (rng or random).uniform(0.5, 1.5)
+    base = min(FIRST_RETRY_SECONDS * 2.0 ** max(attempts - 1, 0), MAX_RETRY_SECONDS)
+    return base * (rng or random.Random()).uniform(0.5, 1.5)  # noqa: S311 (jitter, not a secret)
 
 
 def replay(session: Session, delivery_id: uuid.UUID) -> None:

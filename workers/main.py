@@ -11,6 +11,7 @@ import logging
 import multiprocessing
 import os
 import time
+from multiprocessing.process import BaseProcess
 
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
@@ -19,6 +20,7 @@ from rq.cron import CronScheduler
 from moderation import broker, queue
 from moderation.config import Settings
 from workers import runtime
+from workers.jobs import sweep
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,7 @@ def _set_torch_threads(threads: int) -> None:
     torch.set_num_threads(threads or max(os.cpu_count() or 1, 1))
 
 
-def _start_sweeper(settings: Settings) -> multiprocessing.Process:
+def _start_sweeper(settings: Settings) -> BaseProcess:
     # Started before torch is imported, so the fork copies no thread pools.
     process = multiprocessing.get_context("fork").Process(
         target=_sweep_forever, args=(settings,), name="moderation-sweeper", daemon=True
@@ -59,15 +61,9 @@ def _sweep_forever(settings: Settings) -> None:
     while True:
         try:
             scheduler = CronScheduler(connection=broker.connect(settings), name=f"sweeper-{os.getpid()}")
-            scheduler.register(_sweep_job(), queue_name=queue.MAINTENANCE, interval=settings.sweep_interval_seconds)
-            scheduler.start()
+            scheduler.register(sweep, queue_name=queue.MAINTENANCE, interval=settings.sweep_interval_seconds)
+            scheduler.start()  # type: ignore[no-untyped-call]
             return
         except RedisError as exc:
             log.warning("sweeper lost Redis (%s); retrying in 5 s", exc)
             time.sleep(5)
-
-
-def _sweep_job():  # type: ignore[no-untyped-def]
-    from workers.jobs import sweep
-
-    return sweep

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Sequence
+
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
+from litestar.plugins import PluginProtocol
 from prometheus_client import CollectorRegistry
 from redis import Redis
 
@@ -18,10 +22,14 @@ from moderation.api.system import BacklogCollector, SystemController
 from moderation.config import Settings, load_settings
 from moderation.db.session import build_engine, build_sessionmaker
 
+UI_PLUGINS = ("admin.plugin:create_plugin",)
 
-def create_app(
-    settings: Settings, *, redis: Redis | None = None, extra_routers: list[Router] | None = None
-) -> Litestar:
+
+def create_app(settings: Settings, *, redis: Redis | None = None, plugins: Sequence[PluginProtocol] = ()) -> Litestar:
+    """The forum API plus whatever `plugins` add (the admin UI is one, see admin/plugin.py).
+
+    Plugins get the same `state` (settings, sessions, redis) through `on_app_init`.
+    """
     engine = build_engine(settings)
     sessions = build_sessionmaker(engine)
     redis = redis if redis is not None else broker.connect(settings)
@@ -38,14 +46,14 @@ def create_app(
         engine.dispose()
 
     return Litestar(
-        route_handlers=[forum_api, SystemController, *(extra_routers or [])],
+        route_handlers=[forum_api, SystemController],
         dependencies={
             "db_session": Provide(provide_db_session),
             "redis": Provide(provide_redis, sync_to_thread=False),
             "settings": Provide(provide_settings, sync_to_thread=False),
         },
         state=State({"settings": settings, "sessions": sessions, "redis": redis, "metrics": metrics}),
-        plugins=[problems.plugin()],
+        plugins=[problems.plugin(), *plugins],
         openapi_config=OpenAPIConfig(
             title="MS forum moderation API",
             version="1.0.0",
@@ -60,5 +68,19 @@ def create_app(
 
 
 def app_from_env() -> Litestar:
-    """Entry point for `uvicorn --factory` with several processes."""
-    return create_app(load_settings())
+    """Entry point for `uvicorn --factory` with several processes: the API with the installed UI plugins."""
+    settings = load_settings()
+    return create_app(settings, plugins=load_plugins(settings))
+
+
+def load_plugins(settings: Settings) -> list[PluginProtocol]:
+    """Plugins named by dotted path, so this package never imports the UI package that extends it."""
+    plugins: list[PluginProtocol] = []
+    for path in UI_PLUGINS:
+        module_name, _, factory = path.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue  # an API-only installation
+        plugins.append(getattr(module, factory)(settings))
+    return plugins

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
@@ -34,7 +35,7 @@ def provide_redis(state: State) -> Redis:
     return redis
 
 
-def provide_forum(request: Request, db_session: NamedDependency[Session]) -> Forum:
+def provide_forum(request: Request[Any, Any, Any], db_session: NamedDependency[Session]) -> Forum:
     """The forum whose API key is in `Authorization: Bearer <key>`; 401 otherwise."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

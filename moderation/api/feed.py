@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from litestar import Controller, get
@@ -30,11 +31,12 @@ class FeedController(Controller):
     ) -> FeedOut:
         page = decisions.feed(db_session, forum.id, after, limit + 1)
         rows = page.decisions[:limit]
-        external = dict(
-            db_session.execute(
+        external: dict[uuid.UUID, str] = {
+            row.id: row.external_id
+            for row in db_session.execute(
                 select(Comment.id, Comment.external_id).where(Comment.id.in_([d.comment_id for d in rows]))
-            ).all()
-        )
+            )
+        }
         entries = [
             FeedEntry(
                 id=d.id,

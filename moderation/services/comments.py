@@ -119,7 +119,7 @@ def claim_for_scoring(session: Session, comment_id: uuid.UUID, batch_size: int) 
         others = others.with_for_update(skip_locked=True)
     candidates = [comment_id, *session.scalars(others)]
     now = datetime.now(UTC)
-    claimed: list[Claimed] = []
+    won: list[tuple[uuid.UUID, int]] = []
     for candidate in candidates:
         result = session.execute(
             update(Comment)
@@ -142,10 +142,10 @@ def claim_for_scoring(session: Session, comment_id: uuid.UUID, batch_size: int) 
                 to_status="scoring",
                 details={"attempt": attempt},
             )
-            claimed.append((candidate, attempt))  # type: ignore[arg-type]
+            won.append((candidate, attempt))
     session.commit()
-    comments = {c.id: c for c in session.scalars(select(Comment).where(Comment.id.in_([c for c, _ in claimed])))}
-    return [Claimed(comments[cid], attempt) for cid, attempt in claimed]  # type: ignore[misc]
+    loaded = {c.id: c for c in session.scalars(select(Comment).where(Comment.id.in_([cid for cid, _ in won])))}
+    return [Claimed(loaded[cid], attempt) for cid, attempt in won]
 
 
 def apply_scores(

@@ -81,9 +81,7 @@ def _clean(engine: Engine) -> None:
     """Empty every table but keep the migrated default policy (version 1) current."""
     with engine.begin() as conn:
         for table in reversed(models.Base.metadata.sorted_tables):
-            if table.name == "policy_version":
-                conn.execute(delete(table).where(table.c.version > 1))
-            elif table.name == "policy_activation":
+            if table.name == "policy_version" or table.name == "policy_activation":
                 conn.execute(delete(table).where(table.c.version > 1))
             else:
                 conn.execute(delete(table))

@@ -115,7 +115,8 @@ def test_health_ready_schema_and_metrics(client: Client, auth: dict[str, str]) -
     assert client.get("/health").json() == {"status": "ok"}
     assert client.get("/ready").json() == {"status": "ready", "database": "ok", "redis": "ok"}
     schema = client.get("/schema/openapi.json").json()
-    assert "/v1/comments" in schema["paths"] and "/v1/decisions" in schema["paths"]
+    assert "/v1/comments" in schema["paths"]
+    assert "/v1/decisions" in schema["paths"]
     metrics = client.get("/metrics").text
     assert 'moderation_comments{status="received"} 1.0' in metrics
     assert 'moderation_queue_jobs{queue="scoring"} 1.0' in metrics

@@ -25,9 +25,7 @@ def test_allowed_transitions(current: Status, target: Status) -> None:
     assert transition(current, target) is target
 
 
-@pytest.mark.parametrize(
-    ("current", "target"), sorted(set(itertools.product(Status, Status)) - ALLOWED)
-)
+@pytest.mark.parametrize(("current", "target"), sorted(set(itertools.product(Status, Status)) - ALLOWED))
 def test_illegal_transitions_are_refused(current: Status, target: Status) -> None:
     assert not can_transition(current, target)
     with pytest.raises(IllegalTransition, match=f"from {current} to {target}"):
