@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
@@ -53,15 +54,25 @@ def main() -> None:
 @main.command()
 def migrate() -> None:
     """Apply database migrations (creates the schema and the default policy)."""
-    settings = _settings()
-    engine = build_engine(settings)
-    try:
-        upgrade(engine)
-    except SQLAlchemyError as exc:
-        raise click.ClickException(f"migration failed: {str(exc).splitlines()[0]}") from None
-    finally:
-        engine.dispose()
-    click.echo("database is up to date")
+    added = _migrate(_settings())
+    click.echo(f"database is up to date (seeded {added['claims']} claim(s), {added['settings']} setting(s))")
+
+
+@main.command("import-claims")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_claims(path: str) -> None:
+    """Add or update misinformation claims from a JSON or CSV file (all rows or none)."""
+    from moderation.services import claims
+
+    text = Path(path).read_text(encoding="utf-8")
+    with _session(_settings()) as session:
+        try:
+            rows = claims.parse_csv(text) if path.endswith(".csv") else claims.parse_json(text)
+            counts = claims.import_claims(session, rows, actor="cli")
+        except claims.ImportRejected as exc:
+            lines = [f"row {e['row']}: {e['field']}: {e['message']}" for e in exc.errors]
+            raise click.ClickException("\n".join([str(exc), *lines])) from None
+    click.echo(f"imported: {counts['created']} created, {counts['updated']} updated")
 
 
 @main.command()
@@ -90,9 +101,7 @@ def worker(burst: bool, no_sweeper: bool, torch_threads: int) -> None:
 def run(port: int | None) -> None:
     """Migrate, then run the API and one worker together (the `make run` set-up). Ctrl-C stops both."""
     settings = _settings()
-    engine = build_engine(settings)
-    upgrade(engine)
-    engine.dispose()
+    _migrate(settings)
     redis = broker.connect(settings)  # holds the embedded Redis open for both processes
     env = dict(os.environ)
     if settings.is_embedded_redis:
@@ -161,6 +170,20 @@ def create_user(username: str, role: str, password: str | None) -> None:
     with _session(_settings()) as session:
         user = users.create_user(session, username, password or "", role, actor="cli")
     click.echo(f"created {user.role} {user.username!r}")
+
+
+def _migrate(settings: Settings) -> dict[str, int]:
+    from moderation.seeds import seed_defaults
+
+    engine = build_engine(settings)
+    try:
+        upgrade(engine)
+        with session_scope(build_sessionmaker(engine)) as session:
+            return seed_defaults(session)
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"migration failed: {str(exc).splitlines()[0]}") from None
+    finally:
+        engine.dispose()
 
 
 def _serve(settings: Settings, host: str, port: int, processes: int, redis: object = None) -> None:

@@ -18,11 +18,13 @@ from moderation.config import Settings, load_settings
 from moderation.db import models
 from moderation.db.migrate import upgrade
 from moderation.db.session import build_engine, build_sessionmaker
+from moderation.seeds import seed_defaults
 from moderation.services import api_keys
 from workers import runtime
 
 SERVER_DATABASE_URL = os.environ.get("MODERATION_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SERVER_REDIS_URL = os.environ.get("MODERATION_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+KEPT_TABLES = {"claim", "setting"}
 BACKENDS = os.environ.get("MODERATION_TEST_BACKENDS", "server,embedded").split(",")
 
 
@@ -52,6 +54,8 @@ def engine(settings: Settings) -> Iterator[Engine]:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
     upgrade(engine)  # the schema comes from the migrations, so they are tested on both databases
+    with build_sessionmaker(engine)() as session:
+        seed_defaults(session)
     yield engine
     engine.dispose()
 
@@ -78,10 +82,13 @@ def db(engine: Engine) -> Iterator[Session]:
 
 
 def _clean(engine: Engine) -> None:
-    """Empty every table but keep the migrated default policy (version 1) current."""
+    """Empty every table but keep the default policy (version 1) current and the seeded catalogue
+    and settings (tests that edit those put them back themselves)."""
     with engine.begin() as conn:
         for table in reversed(models.Base.metadata.sorted_tables):
-            if table.name == "policy_version" or table.name == "policy_activation":
+            if table.name in KEPT_TABLES:
+                continue
+            if table.name in {"policy_version", "policy_activation"}:
                 conn.execute(delete(table).where(table.c.version > 1))
             else:
                 conn.execute(delete(table))
