@@ -38,6 +38,7 @@ class Settings:
     sweep_interval_seconds: int = 60
     api_rate_per_minute: int = 6_000
     reports_to_unpublish: int = 3
+    report_elevated_score: float = 0.3  # one report suffices when any label scored at least this
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -106,6 +107,11 @@ def _parse(name: str, annotation: object, raw: str) -> object:
             return int(raw)
         except ValueError:
             raise SettingsError(f"{PREFIX}{name.upper()} must be a whole number, got {raw!r}") from None
+    if kind == "float":
+        try:
+            return float(raw)
+        except ValueError:
+            raise SettingsError(f"{PREFIX}{name.upper()} must be a number, got {raw!r}") from None
     if kind in ("Path", "Path | None"):
         return Path(raw)
     return raw

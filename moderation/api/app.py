@@ -18,6 +18,7 @@ from moderation.api import problems
 from moderation.api.comments import CommentController
 from moderation.api.dependencies import provide_db_session, provide_forum, provide_redis, provide_settings
 from moderation.api.feed import FeedController
+from moderation.api.reports import ReportController
 from moderation.api.system import BacklogCollector, SystemController
 from moderation.config import Settings, load_settings
 from moderation.db.session import build_engine, build_sessionmaker
@@ -38,7 +39,7 @@ def create_app(settings: Settings, *, redis: Redis | None = None, plugins: Seque
 
     forum_api = Router(
         path="/",
-        route_handlers=[CommentController, FeedController],
+        route_handlers=[CommentController, FeedController, ReportController],
         dependencies={"forum": Provide(provide_forum, sync_to_thread=True)},
     )
 

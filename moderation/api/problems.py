@@ -20,6 +20,7 @@ from moderation.domain.errors import (
     ModerationError,
     NotAuthenticated,
     NotFound,
+    RateLimited,
     TooLarge,
 )
 
@@ -38,6 +39,7 @@ PROBLEMS: dict[type[ModerationError], tuple[int, str, str]] = {
     TooLarge: (413, "too-large", "Content too large"),
     NotAuthenticated: (401, "unauthenticated", "Missing or invalid credentials"),
     Forbidden: (403, "forbidden", "Not allowed"),
+    RateLimited: (429, "rate-limited", "Too many requests"),
     ModerationError: (400, "bad-request", "The request cannot be processed"),
 }
 
@@ -57,9 +59,12 @@ def _problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> P
 def to_problem(exc: ModerationError) -> ProblemDetailsException:
     status, slug, title = PROBLEMS[next(k for k in type(exc).__mro__ if k in PROBLEMS)]  # type: ignore[index]
     extra: dict[str, Any] = {}
-    if isinstance(exc, InvalidInput) and exc.field:
-        extra["errors"] = [{"field": exc.field, "message": str(exc)}]
-    return _problem(status, slug, title, str(exc), **extra)
+    if isinstance(exc, InvalidInput) and exc.errors:
+        extra["errors"] = exc.errors  # one per field, or one per bad row of a catalogue import
+    problem = _problem(status, slug, title, str(exc), **extra)
+    if isinstance(exc, RateLimited):
+        problem.headers = {"Retry-After": str(exc.retry_after)}
+    return problem
 
 
 def validation_to_problem(exc: ValidationException) -> ProblemDetailsException:

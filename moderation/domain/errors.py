@@ -10,9 +10,12 @@ ModerationError
  +-- TooLarge                  a text is over the configured size
  +-- NotAuthenticated          no or unknown credentials
  +-- Forbidden                 credentials without the right to do this
+ +-- RateLimited               too many requests for this key or login; retry later
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class ModerationError(Exception):
@@ -40,9 +43,10 @@ class ClaimedByOther(Conflict):
 
 
 class InvalidInput(ModerationError):
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, errors: list[dict[str, Any]] | None = None) -> None:
         super().__init__(message)
         self.field = field
+        self.errors = errors or ([{"field": field, "message": message}] if field else [])
 
 
 class TooLarge(ModerationError):
@@ -55,3 +59,9 @@ class NotAuthenticated(ModerationError):
 
 class Forbidden(ModerationError):
     pass
+
+
+class RateLimited(ModerationError):
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

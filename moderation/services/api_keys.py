@@ -59,8 +59,8 @@ def create_key(
     return NewKey(forum, key, plaintext)
 
 
-def authenticate(session: Session, presented: str) -> Forum | None:
-    """The forum a presented key belongs to, or None for an unknown, malformed or revoked key."""
+def authenticate(session: Session, presented: str) -> ApiKey | None:
+    """The key (with its forum loaded) matching `presented`, or None for an unknown, malformed or revoked key."""
     parts = presented.split("_")
     if len(parts) < 3 or not presented.startswith(KEY_PREFIX):
         return None
@@ -69,7 +69,7 @@ def authenticate(session: Session, presented: str) -> Forum | None:
         return None
     if not hmac.compare_digest(key.key_hash, _hash(presented)):
         return None
-    return key.forum
+    return key
 
 
 def revoke_key(session: Session, prefix: str, *, actor: str) -> None:

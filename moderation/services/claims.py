@@ -39,8 +39,7 @@ class ImportRejected(InvalidInput):
     """One or more rows of an import are invalid; nothing was imported."""
 
     def __init__(self, errors: list[dict[str, Any]]) -> None:
-        super().__init__(f"{len({e['row'] for e in errors})} row(s) are invalid; nothing was imported")
-        self.errors = errors
+        super().__init__(f"{len({e['row'] for e in errors})} row(s) are invalid; nothing was imported", errors=errors)
 
 
 @dataclass(frozen=True, slots=True)

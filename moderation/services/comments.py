@@ -188,7 +188,7 @@ def apply_scores(
 def release(session: Session, claimed: Sequence[Claimed]) -> None:
     """Give claimed comments back to the queue after a failed scoring attempt."""
     for item in claimed:
-        _move(
+        move(
             session,
             item.comment.id,
             Status.SCORING,
@@ -208,7 +208,7 @@ def send_to_review(session: Session, comment_id: uuid.UUID, reason: str, *, acto
     if previous not in (Status.RECEIVED, Status.SCORING):
         return Outcome(comment_id, None)
     reasons = [{"code": reason}]
-    if not _move(
+    if not move(
         session,
         comment_id,
         previous,
@@ -233,7 +233,7 @@ def requeue_stale(session: Session, *, received_before: datetime, scoring_before
         )
     )
     for comment_id in stuck_scoring:
-        _move(
+        move(
             session,
             comment_id,
             Status.SCORING,
@@ -253,7 +253,7 @@ def requeue_stale(session: Session, *, received_before: datetime, scoring_before
 
 
 def _finish_scoring(session: Session, item: Claimed, decision: Decision, reasons: list[dict[str, Any]]) -> bool:
-    return _move(
+    return move(
         session,
         item.comment.id,
         Status.SCORING,
@@ -267,7 +267,7 @@ def _finish_scoring(session: Session, item: Claimed, decision: Decision, reasons
     )
 
 
-def _move(
+def move(
     session: Session,
     comment_id: uuid.UUID,
     current: Status,
@@ -277,8 +277,13 @@ def _move(
     extra_where: tuple[Any, ...] = (),
     values: Mapping[str, Any] | None = None,
     details: dict[str, Any] | None = None,
+    actor: str = WORKER,
 ) -> bool:
-    """Compare-and-set the status; True when this call made the move. `action` None: caller audits."""
+    """Compare-and-set the status; True when this call made the move. `action` None: the caller audits.
+
+    The transition is checked by the domain first; the WHERE on the current status makes two racing
+    callers (two workers, two moderators, a worker and a sweep) produce exactly one winner.
+    """
     transition(current, target)
     result = session.execute(
         update(Comment)
@@ -342,3 +347,6 @@ def _check_text(field: str, value: str, max_chars: int, *, multiline: bool) -> N
     allowed = {"\n", "\r", "\t"} if multiline else set()
     if any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in value):
         raise InvalidInput(f"{field} contains control characters", field=field)
+
+
+_move = move  # transitional name used by code written before move() was public; remove once unused

@@ -1,0 +1,32 @@
+"""Per-API-key rate limiting: a fixed one-minute window counted in Redis (one INCR per request).
+
+Litestar's RateLimitMiddleware keeps every request's timestamp in one JSON value per client and
+guards it with a per-process lock; at thousands of requests a minute that is a large read-modify-write
+on the hot path and is not atomic across API processes. An INCR is both cheap and shared.
+"""
+
+from __future__ import annotations
+
+import time
+
+from redis import Redis
+from redis.exceptions import RedisError
+
+WINDOW_SECONDS = 60
+
+
+def hit(redis: Redis, identity: str, limit: int, now: float | None = None) -> int | None:
+    """Count one request; return seconds until the window resets if `identity` is over `limit`, else None."""
+    moment = time.time() if now is None else now
+    window = int(moment // WINDOW_SECONDS)
+    key = f"moderation:rate:{identity}:{window}"
+    try:
+        pipe = redis.pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, WINDOW_SECONDS * 2)
+        count = int(pipe.execute()[0])
+    except RedisError:
+        return None  # fail open: an outage of the limiter must not stop the forum's comments
+    if count > limit:
+        return max(1, int((window + 1) * WINDOW_SECONDS - moment))
+    return None
