@@ -1,0 +1,130 @@
+"""Break things on purpose: every comment answered 202 still reaches exactly one decision."""
+
+from __future__ import annotations
+
+import signal
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+from redis import Redis
+from sqlalchemy import Engine, event, func, select, text
+from sqlalchemy.orm import Session
+
+from moderation import queue
+from moderation.api.app import create_app
+from moderation.config import Settings
+from moderation.db.models import Comment, Decision
+from moderation.domain.states import Status
+from tests.fixtures.comments import payload
+from tests.fixtures.processes import start_worker
+
+Client = TestClient[Any]
+FINAL_OR_REVIEW = {Status.PUBLISHED.value, Status.REJECTED.value, Status.PENDING_REVIEW.value}
+
+
+def submit_many(client: Client, auth: dict[str, str], count: int) -> list[str]:
+    ids = []
+    for n in range(count):
+        response = client.post(
+            "/v1/comments", json=payload(f"Comment {n}: my walking is better this week."), headers=auth
+        )
+        assert response.status_code == 202
+        ids.append(response.json()["id"])
+    return ids
+
+
+def status_counts(db: Session) -> dict[str, int]:
+    db.expire_all()
+    return dict(db.execute(select(Comment.status, func.count()).group_by(Comment.status)).all())  # type: ignore[arg-type]
+
+
+def decisions_per_comment(db: Session) -> set[int]:
+    rows = db.execute(select(Decision.comment_id, func.count()).group_by(Decision.comment_id)).all()
+    return {count for _, count in rows}
+
+
+def test_redis_flushed_after_accepting_200_comments_all_are_decided_after_the_sweep(
+    client: Client, auth: dict[str, str], run_jobs: Any, db: Session, redis: Redis, settings: Settings
+) -> None:
+    ids = submit_many(client, auth, 200)
+    redis.flushdb()  # every queued job is gone
+    run_jobs()
+    assert status_counts(db) == {"received": 200}
+    swept = queue.sweep(db, redis, replace(settings, scoring_timeout_seconds=0))
+    assert swept["comments"] == 200
+    run_jobs()
+    counts = status_counts(db)
+    assert sum(counts.values()) == 200
+    assert set(counts) <= FINAL_OR_REVIEW
+    assert decisions_per_comment(db) == {1}
+    assert len(ids) == 200
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_decides_nothing_twice(
+    client: Client,
+    auth: dict[str, str],
+    run_jobs: Any,
+    db: Session,
+    redis: Redis,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    submit_many(client, auth, 150)
+    worker = start_worker(settings, redis, tmp_path / "worker.log")
+    try:
+        deadline = time.monotonic() + 120
+        while status_counts(db).get("scoring", 0) == 0:
+            assert worker.poll() is None, (tmp_path / "worker.log").read_text()[-2000:]
+            assert time.monotonic() < deadline, "the worker never started scoring"
+            time.sleep(0.01)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    in_flight = status_counts(db).get("scoring", 0)
+    assert in_flight > 0  # the kill really happened mid-batch
+    queue.sweep(db, redis, replace(settings, scoring_timeout_seconds=0))
+    run_jobs()
+    counts = status_counts(db)
+    assert sum(counts.values()) == 150
+    assert set(counts) <= FINAL_OR_REVIEW
+    assert decisions_per_comment(db) == {1}
+
+
+def test_a_dropped_database_connection_is_a_503_and_the_retry_succeeds_once(
+    settings: Settings, engine: Engine, db: Session, redis: Redis, forum_key: str, backend: str
+) -> None:
+    if backend != "server":
+        pytest.skip("an embedded SQLite database has no connection to drop")
+    app = create_app(settings, redis=redis)
+    app_engine = app.state.sessions.kw["bind"]
+    dropped = {"done": False}
+
+    @event.listens_for(app_engine, "before_cursor_execute")
+    def drop_connection(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("INSERT INTO comment") and not dropped["done"]:
+            dropped["done"] = True
+            with engine.connect() as admin:  # terminate this very connection from outside, as a restart would
+                admin.execute(
+                    text("SELECT pg_terminate_backend(:pid)"),
+                    {"pid": conn.connection.dbapi_connection.info.backend_pid},
+                )
+                admin.commit()
+
+    data = payload()
+    headers = {"Authorization": f"Bearer {forum_key}"}
+    with TestClient(app) as client:
+        first = client.post("/v1/comments", json=data, headers=headers)
+        assert first.status_code == 503
+        assert first.json()["type"].endswith("/unavailable")
+        assert "Retry-After" in first.headers
+        retry = client.post("/v1/comments", json=data, headers=headers)
+        assert retry.status_code == 202
+        again = client.post("/v1/comments", json=data, headers=headers)
+        assert again.status_code == 200
+    assert status_counts(db) == {"received": 1}
