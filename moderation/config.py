@@ -33,7 +33,7 @@ class Settings:
     worker_batch_size: int = 32
     max_comment_chars: int = 20_000
     max_request_bytes: int = 256 * 1024
-    db_pool_size: int = 10
+    db_pool_size: int = 20
     scoring_timeout_seconds: int = 300  # a comment in `scoring` longer than this is re-queued
     sweep_interval_seconds: int = 60
     api_rate_per_minute: int = 6_000
@@ -55,8 +55,22 @@ class Settings:
         return to_sqlalchemy_url(self.database_url or f"sqlite:///{self.data_dir / 'moderation.db'}")
 
     @property
+    def async_sqlalchemy_url(self) -> str:
+        return to_async_sqlalchemy_url(self.sqlalchemy_url)
+
+    @property
     def model_cache_dir(self) -> Path:
         return self.model_dir or self.data_dir / "models"
+
+
+def to_async_sqlalchemy_url(url: str) -> str:
+    """The same database through an asyncio driver, for the ingest path."""
+    sync = to_sqlalchemy_url(url)
+    if sync.startswith("postgresql+psycopg://"):
+        return "postgresql+asyncpg://" + sync[len("postgresql+psycopg://") :]
+    if sync.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + sync[len("sqlite:///") :]
+    return sync
 
 
 def to_sqlalchemy_url(url: str) -> str:

@@ -1,7 +1,11 @@
 """The only code that names jobs. Jobs are referred to by dotted path, so this side never imports workers/.
 
-Redis is a work queue, not the source of truth: every job's subject is already committed in the
-database, and `sweep` re-creates jobs that Redis lost.
+Redis is a work queue, not the source of truth: comments wait in the database (status `received`)
+and a scoring job claims them in batches. The API does not queue a job per comment; it sets a wake
+flag and queues one `score_pending` job only when the flag was not already set. The job clears the
+flag when it runs out of work and then looks once more, so a comment committed while the job was
+finishing is either seen by that last look or finds the flag clear and queues a new job.
+`sweep` re-creates jobs that Redis lost (flushed, restarted) and frees comments of dead workers.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
 from redis.exceptions import RedisError
-from rq import Callback, Queue, Retry
+from rq import Queue, Retry
 from rq.queue import EnqueueData
 from sqlalchemy.orm import Session
 
@@ -28,26 +33,39 @@ WEBHOOKS = "webhooks"
 MAINTENANCE = "maintenance"
 QUEUES = (WEBHOOKS, SCORING, MAINTENANCE)  # a worker drains cheap webhook jobs first
 
+WAKE_KEY = "moderation:scoring:wake"
+WAKE_TTL_MS = 30_000  # a worker that died holding the flag only delays new work this long (the sweeper covers it)
 SCORING_RETRY = Retry(max=3, interval=[10, 60, 300])
-# Webhook retries are spaced by the delivery bookkeeping (exponential backoff with jitter, about a day);
-# the sweeper enqueues due deliveries, so RQ is asked for no retries of its own here.
+SCORING_JOB_TIMEOUT = 600
 JOB_RESULT_TTL = 3600
 
 
-def enqueue_scoring(redis: Redis, comment_ids: Iterable[uuid.UUID]) -> int:
-    """Queue one scoring job per comment; returns how many were queued (0 if Redis is unreachable)."""
-    jobs = [
-        Queue.prepare_data(
-            "workers.jobs.score_comment",
-            args=(str(cid),),
-            retry=SCORING_RETRY,
-            on_failure=Callback("workers.jobs.scoring_failed"),
-            result_ttl=JOB_RESULT_TTL,
-            failure_ttl=7 * 24 * 3600,
-        )
-        for cid in comment_ids
-    ]
-    return _enqueue_many(redis, SCORING, jobs)
+async def wake_scorers(aredis: AsyncRedis, redis: Redis) -> None:
+    """Make sure a scoring job will look at the comment just committed. Never raises: the sweeper is the net."""
+    try:
+        if await aredis.set(WAKE_KEY, b"1", nx=True, px=WAKE_TTL_MS):
+            import anyio.to_thread
+
+            await anyio.to_thread.run_sync(enqueue_scoring_job, redis)
+    except RedisError as exc:
+        log.warning("could not wake the scorers, the sweeper will: %s", exc)
+
+
+def enqueue_scoring_job(redis: Redis) -> bool:
+    return _enqueue_many(redis, SCORING, [_scoring_job()]) == 1
+
+
+def add_scoring_helper(redis: Redis) -> None:
+    """While a backlog lasts, keep one more scoring job waiting so an idle worker joins in."""
+    try:
+        if Queue(SCORING, connection=redis).count == 0:
+            enqueue_scoring_job(redis)
+    except RedisError as exc:
+        log.warning("could not add a scoring job: %s", exc)
+
+
+def clear_wake_flag(redis: Redis) -> None:
+    redis.delete(WAKE_KEY)
 
 
 def enqueue_deliveries(redis: Redis, delivery_ids: Iterable[uuid.UUID]) -> int:
@@ -69,14 +87,27 @@ def enqueue_delivery_in(redis: Redis, delivery_id: uuid.UUID, seconds: float) ->
 
 
 def sweep(session: Session, redis: Redis, settings: Settings) -> dict[str, int]:
-    """Re-queue comments and webhook deliveries whose jobs may have been lost. Idempotent."""
+    """Free comments of dead workers, queue a scoring job if comments wait, queue due webhooks. Idempotent."""
     now = datetime.now(UTC)
     # One cut-off for both states: under a long backlog a comment may wait in `received` for a while,
-    # and re-queueing it early only costs a job that finds it already taken.
+    # and an extra scoring job then only finds the work already taken.
     cutoff = now - timedelta(seconds=settings.scoring_timeout_seconds)
-    stale = comments.requeue_stale(session, received_before=cutoff, scoring_before=cutoff)
+    waiting = comments.requeue_stale(session, received_before=cutoff, scoring_before=cutoff)
+    scoring_jobs = 0
+    if waiting and Queue(SCORING, connection=redis).count == 0:
+        scoring_jobs = _enqueue_many(redis, SCORING, [_scoring_job()])
     due = webhooks.due_deliveries(session, now - timedelta(seconds=30))
-    return {"comments": enqueue_scoring(redis, stale), "deliveries": enqueue_deliveries(redis, due)}
+    return {"comments": waiting, "scoring_jobs": scoring_jobs, "deliveries": enqueue_deliveries(redis, due)}
+
+
+def _scoring_job() -> EnqueueData:
+    return Queue.prepare_data(
+        "workers.jobs.score_pending",
+        retry=SCORING_RETRY,
+        timeout=SCORING_JOB_TIMEOUT,
+        result_ttl=JOB_RESULT_TTL,
+        failure_ttl=7 * 24 * 3600,
+    )
 
 
 def _enqueue_many(redis: Redis, queue_name: str, jobs: list[EnqueueData]) -> int:

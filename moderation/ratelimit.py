@@ -9,22 +9,21 @@ from __future__ import annotations
 
 import time
 
-from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
 from redis.exceptions import RedisError
 
 WINDOW_SECONDS = 60
 
 
-def hit(redis: Redis, identity: str, limit: int, now: float | None = None) -> int | None:
+async def hit(redis: AsyncRedis, identity: str, limit: int, now: float | None = None) -> int | None:
     """Count one request; return seconds until the window resets if `identity` is over `limit`, else None."""
     moment = time.time() if now is None else now
     window = int(moment // WINDOW_SECONDS)
     key = f"moderation:rate:{identity}:{window}"
     try:
-        pipe = redis.pipeline(transaction=False)
-        pipe.incr(key)
-        pipe.expire(key, WINDOW_SECONDS * 2)
-        count = int(pipe.execute()[0])
+        count = int(await redis.incr(key))
+        if count == 1:  # the first request of a window sets its expiry; the others pay one round trip
+            await redis.expire(key, WINDOW_SECONDS * 2)
     except RedisError:
         return None  # fail open: an outage of the limiter must not stop the forum's comments
     if count > limit:

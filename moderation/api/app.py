@@ -22,6 +22,7 @@ from moderation.api.reports import ReportController
 from moderation.api.system import BacklogCollector, SystemController
 from moderation.config import Settings, load_settings
 from moderation.db.session import build_engine, build_sessionmaker
+from moderation.services.ingest import KeyCache, open_store
 
 UI_PLUGINS = ("admin.plugin:create_plugin",)
 
@@ -34,17 +35,23 @@ def create_app(settings: Settings, *, redis: Redis | None = None, plugins: Seque
     engine = build_engine(settings)
     sessions = build_sessionmaker(engine)
     redis = redis if redis is not None else broker.connect(settings)
+    aredis = broker.connect_async(settings, redis)
     metrics = CollectorRegistry()
     metrics.register(BacklogCollector(sessions, redis))
 
     forum_api = Router(
         path="/",
         route_handlers=[CommentController, FeedController, ReportController],
-        dependencies={"forum": Provide(provide_forum, sync_to_thread=True)},
+        dependencies={"forum": Provide(provide_forum)},
     )
 
-    def dispose() -> None:
+    async def open_ingest(app: Litestar) -> None:
+        app.state.ingest = await open_store(settings)
+
+    async def dispose(app: Litestar) -> None:
         engine.dispose()
+        await app.state.ingest.close()
+        await aredis.aclose()
 
     return Litestar(
         route_handlers=[forum_api, SystemController],
@@ -53,7 +60,16 @@ def create_app(settings: Settings, *, redis: Redis | None = None, plugins: Seque
             "redis": Provide(provide_redis, sync_to_thread=False),
             "settings": Provide(provide_settings, sync_to_thread=False),
         },
-        state=State({"settings": settings, "sessions": sessions, "redis": redis, "metrics": metrics}),
+        state=State(
+            {
+                "settings": settings,
+                "sessions": sessions,
+                "redis": redis,
+                "aredis": aredis,
+                "key_cache": KeyCache(),
+                "metrics": metrics,
+            }
+        ),
         plugins=[problems.plugin(), *plugins],
         openapi_config=OpenAPIConfig(
             title="MS forum moderation API",
@@ -62,6 +78,7 @@ def create_app(settings: Settings, *, redis: Redis | None = None, plugins: Seque
             path="/schema",
         ),
         request_max_body_size=settings.max_request_bytes,
+        on_startup=[open_ingest],
         on_shutdown=[dispose],
         logging_config=None,
         debug=False,

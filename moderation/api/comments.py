@@ -5,19 +5,21 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
+import anyio.to_thread
 import msgspec
 from litestar import Controller, Response, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
-from redis import Redis
 from sqlalchemy.orm import Session
 
 from moderation import queue
 from moderation.api.schemas import CommentOut, comment_out
 from moderation.config import Settings
-from moderation.db.models import Forum
 from moderation.domain.errors import NotFound
-from moderation.services import comments, decisions
+from moderation.domain.states import Status
+from moderation.services import comments, decisions, ingest
+from moderation.services.ingest import KeyIdentity
 
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
 
@@ -37,39 +39,62 @@ class CommentController(Controller):
     path = "/v1/comments"
     tags = ["comments"]
 
-    @post(sync_to_thread=True, status_code=202, summary="Submit a comment for moderation")
-    def submit(
+    @post(status_code=202, summary="Submit a comment for moderation")
+    async def submit(
         self,
         data: JSONBody[CommentIn],
-        db_session: NamedDependency[Session],
-        forum: NamedDependency[Forum],
-        redis: NamedDependency[Redis],
+        state: State,
+        forum: NamedDependency[KeyIdentity],
         settings: NamedDependency[Settings],
     ) -> Response[CommentOut]:
-        # submit() commits before the job is queued: the database, not Redis, holds the comment.
-        comment, created = comments.submit(
-            db_session, forum.id, **msgspec.structs.asdict(data), max_chars=settings.max_comment_chars
+        # The row is committed before the scorers are woken: the database, not Redis, holds the comment.
+        accepted = await ingest.submit(
+            state.ingest, forum.forum_id, **msgspec.structs.asdict(data), max_chars=settings.max_comment_chars
         )
-        if created:
-            queue.enqueue_scoring(redis, [comment.id])
-        decision = None if created else decisions.latest_for(db_session, comment.id)
-        return Response(comment_out(comment, decision), status_code=202 if created else 200)
+        if not accepted.created:
+            stored = await anyio.to_thread.run_sync(_stored, state, forum.forum_id, accepted.comment_id)
+            return Response(stored, status_code=200)
+        await queue.wake_scorers(state.aredis, state.redis)
+        return Response(_received(accepted, data), status_code=202)
 
     @get("/{comment_id:uuid}", sync_to_thread=True, summary="A comment with its status, scores and decision")
     def read(
-        self, comment_id: FromPath[uuid.UUID], db_session: NamedDependency[Session], forum: NamedDependency[Forum]
+        self, comment_id: FromPath[uuid.UUID], db_session: NamedDependency[Session], forum: NamedDependency[KeyIdentity]
     ) -> CommentOut:
-        comment = comments.get(db_session, forum.id, comment_id)
+        comment = comments.get(db_session, forum.forum_id, comment_id)
         return comment_out(comment, decisions.latest_for(db_session, comment.id))
 
     @get(sync_to_thread=True, summary="Find a comment by the forum's own id")
     def find(
         self,
         db_session: NamedDependency[Session],
-        forum: NamedDependency[Forum],
+        forum: NamedDependency[KeyIdentity],
         external_id: Annotated[str, QueryParameter(min_length=1, max_length=255)],
     ) -> CommentOut:
-        comment = comments.find_by_external_id(db_session, forum.id, external_id)
+        comment = comments.find_by_external_id(db_session, forum.forum_id, external_id)
         if comment is None:
             raise NotFound(f"no comment with external_id {external_id!r}")
         return comment_out(comment, decisions.latest_for(db_session, comment.id))
+
+
+def _received(accepted: ingest.Accepted, data: CommentIn) -> CommentOut:
+    return CommentOut(
+        id=accepted.comment_id,
+        external_id=data.external_id,
+        thread_id=data.thread_id,
+        author_id=data.author_id,
+        author_name=data.author_name,
+        parent_external_id=data.parent_external_id,
+        status=Status.RECEIVED,
+        priority="normal",
+        created_at=accepted.created_at,
+        scores={},
+        evidence=[],
+        decision=None,
+    )
+
+
+def _stored(state: State, forum_id: int, comment_id: uuid.UUID) -> CommentOut:
+    with state.sessions() as session:
+        comment = comments.get(session, forum_id, comment_id)
+        return comment_out(comment, decisions.latest_for(session, comment.id))

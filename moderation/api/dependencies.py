@@ -7,15 +7,13 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
-from litestar.di import NamedDependency
 from redis import Redis
 from sqlalchemy.orm import Session
 
 from moderation import ratelimit
 from moderation.config import Settings
-from moderation.db.models import Forum
 from moderation.domain.errors import NotAuthenticated, RateLimited
-from moderation.services import api_keys
+from moderation.services.ingest import KeyCache, KeyIdentity
 
 
 def provide_db_session(state: State) -> Iterator[Session]:
@@ -36,20 +34,17 @@ def provide_redis(state: State) -> Redis:
     return redis
 
 
-def provide_forum(
-    request: Request[Any, Any, Any],
-    db_session: NamedDependency[Session],
-    redis: NamedDependency[Redis],
-    settings: NamedDependency[Settings],
-) -> Forum:
+async def provide_forum(request: Request[Any, Any, Any], state: State) -> KeyIdentity:
     """The forum whose API key is in `Authorization: Bearer <key>` (401 otherwise), within its rate (429)."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated("send the forum's API key as 'Authorization: Bearer <key>'")
-    key = api_keys.authenticate(db_session, token.strip())
+    key_cache: KeyCache = state.key_cache
+    key = await key_cache.authenticate(state.ingest, token.strip())
     if key is None:
         raise NotAuthenticated("unknown or revoked API key")
-    retry_after = ratelimit.hit(redis, f"key:{key.prefix}", settings.api_rate_per_minute)
+    settings: Settings = state.settings
+    retry_after = await ratelimit.hit(state.aredis, f"key:{key.prefix}", settings.api_rate_per_minute)
     if retry_after is not None:
         raise RateLimited(f"this API key is limited to {settings.api_rate_per_minute} requests a minute", retry_after)
-    return key.forum
+    return key

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from moderation.api.schemas import FeedEntry, FeedOut
-from moderation.db.models import Comment, Forum
+from moderation.db.models import Comment
 from moderation.domain.states import Status
 from moderation.services import decisions
+from moderation.services.ingest import KeyIdentity
 
 
 class FeedController(Controller):
@@ -25,11 +26,11 @@ class FeedController(Controller):
     def page(
         self,
         db_session: NamedDependency[Session],
-        forum: NamedDependency[Forum],
+        forum: NamedDependency[KeyIdentity],
         after: Annotated[int, QueryParameter(ge=0)] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
     ) -> FeedOut:
-        page = decisions.feed(db_session, forum.id, after, limit + 1)
+        page = decisions.feed(db_session, forum.forum_id, after, limit + 1)
         rows = page.decisions[:limit]
         external: dict[uuid.UUID, str] = {
             row.id: row.external_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
 from redis.exceptions import RedisError
@@ -110,6 +111,10 @@ def plugin() -> ProblemDetailsPlugin:
                 ValidationException: validation_to_problem,
                 OperationalError: unavailable_to_problem,
                 InterfaceError: unavailable_to_problem,
+                asyncpg.InterfaceError: unavailable_to_problem,
+                asyncpg.PostgresConnectionError: unavailable_to_problem,
+                asyncpg.exceptions.OperatorInterventionError: unavailable_to_problem,  # server shutting down
+                ConnectionError: unavailable_to_problem,
                 RedisError: unavailable_to_problem,
                 Exception: unexpected_to_problem,
             },

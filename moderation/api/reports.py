@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from moderation import queue
 from moderation.config import Settings
-from moderation.db.models import Forum
 from moderation.domain.states import Status
 from moderation.services import comments, reports
+from moderation.services.ingest import KeyIdentity
 
 
 class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -41,13 +41,13 @@ class ReportController(Controller):
         comment_id: FromPath[uuid.UUID],
         data: JSONBody[ReportIn],
         db_session: NamedDependency[Session],
-        forum: NamedDependency[Forum],
+        forum: NamedDependency[KeyIdentity],
         redis: NamedDependency[Redis],
         settings: NamedDependency[Settings],
     ) -> Response[ReportOut]:
         result = reports.report(
             db_session,
-            forum.id,
+            forum.forum_id,
             comment_id,
             data.reporter_id,
             data.reason,
@@ -55,5 +55,5 @@ class ReportController(Controller):
             elevated_score=settings.report_elevated_score,
         )
         queue.enqueue_deliveries(redis, [d.id for d in result.deliveries])
-        status = Status(comments.get(db_session, forum.id, comment_id).status)
+        status = Status(comments.get(db_session, forum.forum_id, comment_id).status)
         return Response(ReportOut(comment_id, result.reports, status, result.sent_to_review), status_code=202)

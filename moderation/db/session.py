@@ -17,7 +17,7 @@ def build_engine(settings: Settings) -> Engine:
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        sqlite_pragmas(engine)
         # pysqlite's own BEGIN handling defers the lock; an explicit BEGIN IMMEDIATE on write paths
         # would be stricter, but WAL + busy_timeout is enough for one API and a few workers.
         return engine
@@ -29,7 +29,12 @@ def build_engine(settings: Settings) -> Engine:
     )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def sqlite_pragmas(engine: Engine) -> None:
+    """WAL and a busy timeout let the API and workers share one SQLite file; foreign keys on, as in PostgreSQL."""
+    event.listen(engine, "connect", _set_pragmas)
+
+
+def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")

@@ -52,7 +52,7 @@ def create_key(
         forum.webhook_secret = webhook_secret
     prefix = secrets.token_hex(6)
     plaintext = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-    key = ApiKey(forum_id=forum.id, prefix=prefix, key_hash=_hash(plaintext), label=label)
+    key = ApiKey(forum_id=forum.id, prefix=prefix, key_hash=hash_key(plaintext), label=label)
     session.add(key)
     audit.record(session, actor, "api_key.create", details={"forum": name, "prefix": prefix})
     session.commit()
@@ -67,7 +67,7 @@ def authenticate(session: Session, presented: str) -> ApiKey | None:
     key = session.scalar(select(ApiKey).where(ApiKey.prefix == parts[1]))
     if key is None or key.revoked_at is not None:
         return None
-    if not hmac.compare_digest(key.key_hash, _hash(presented)):
+    if not hmac.compare_digest(key.key_hash, hash_key(presented)):
         return None
     return key
 
@@ -85,5 +85,5 @@ def list_keys(session: Session) -> list[ApiKey]:
     return list(session.scalars(select(ApiKey).order_by(ApiKey.created_at.desc())))
 
 
-def _hash(plaintext: str) -> str:
+def hash_key(plaintext: str) -> str:
     return hashlib.sha256(plaintext.encode()).hexdigest()

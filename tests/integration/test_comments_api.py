@@ -15,7 +15,7 @@ from tests.fixtures.comments import payload
 Client = TestClient[Any]
 
 
-def test_submit_answers_202_with_the_comment_received_and_queues_one_job(
+def test_submit_answers_202_with_the_comment_received_and_wakes_the_scorers_once(
     client: Client, auth: dict[str, str], redis: Redis
 ) -> None:
     data = payload()
@@ -26,6 +26,8 @@ def test_submit_answers_202_with_the_comment_received_and_queues_one_job(
     assert body["external_id"] == data["external_id"]
     assert body["decision"] is None
     assert Queue("scoring", connection=redis).count == 1
+    client.post("/v1/comments", json=payload(), headers=auth)
+    assert Queue("scoring", connection=redis).count == 1  # the waiting job will claim both comments
 
 
 def test_same_external_id_and_body_again_returns_200_and_the_same_comment(

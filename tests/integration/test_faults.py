@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -11,14 +12,14 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 from redis import Redis
-from sqlalchemy import Engine, event, func, select, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from moderation import queue
-from moderation.api.app import create_app
 from moderation.config import Settings
 from moderation.db.models import Comment, Decision
 from moderation.domain.states import Status
+from moderation.services import ingest
 from tests.fixtures.comments import payload
 from tests.fixtures.processes import start_worker
 
@@ -96,35 +97,43 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_decides_nothing_twice(
     assert decisions_per_comment(db) == {1}
 
 
-def test_a_dropped_database_connection_is_a_503_and_the_retry_succeeds_once(
-    settings: Settings, engine: Engine, db: Session, redis: Redis, forum_key: str, backend: str
+def test_a_database_connection_dropped_mid_request_is_a_503_and_the_retry_succeeds_once(
+    client: Client, engine: Engine, db: Session, forum_key: str, backend: str
 ) -> None:
     if backend != "server":
         pytest.skip("an embedded SQLite database has no connection to drop")
-    app = create_app(settings, redis=redis)
-    app_engine = app.state.sessions.kw["bind"]
-    dropped = {"done": False}
-
-    @event.listens_for(app_engine, "before_cursor_execute")
-    def drop_connection(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith("INSERT INTO comment") and not dropped["done"]:
-            dropped["done"] = True
-            with engine.connect() as admin:  # terminate this very connection from outside, as a restart would
-                admin.execute(
-                    text("SELECT pg_terminate_backend(:pid)"),
-                    {"pid": conn.connection.dbapi_connection.info.backend_pid},
-                )
-                admin.commit()
-
-    data = payload()
     headers = {"Authorization": f"Bearer {forum_key}"}
-    with TestClient(app) as client:
-        first = client.post("/v1/comments", json=data, headers=headers)
-        assert first.status_code == 503
-        assert first.json()["type"].endswith("/unavailable")
-        assert "Retry-After" in first.headers
-        retry = client.post("/v1/comments", json=data, headers=headers)
-        assert retry.status_code == 202
-        again = client.post("/v1/comments", json=data, headers=headers)
-        assert again.status_code == 200
-    assert status_counts(db) == {"received": 1}
+    assert client.post("/v1/comments", json=payload(), headers=headers).status_code == 202  # warm the pool
+    data = payload()
+    with engine.connect() as blocker, ThreadPoolExecutor(1) as pool:
+        blocker.execute(text("LOCK TABLE comment IN EXCLUSIVE MODE"))  # the INSERT will wait on this lock
+        pending = pool.submit(client.post, "/v1/comments", json=data, headers=headers)
+        victim = wait_for_blocked_insert(engine)
+        with engine.connect() as admin:  # as a database restart or a network cut would
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": victim})
+        blocker.rollback()
+        first = pending.result(timeout=30)
+    assert first.status_code == 503
+    assert first.json()["type"].endswith("/unavailable")
+    assert "Retry-After" in first.headers
+    retry = client.post("/v1/comments", json=data, headers=headers)
+    assert retry.status_code == 202
+    assert client.post("/v1/comments", json=data, headers=headers).status_code == 200
+    assert status_counts(db) == {"received": 2}
+
+
+def wait_for_blocked_insert(engine: Engine) -> int:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            pid = conn.scalar(
+                text(
+                    "SELECT pid FROM pg_stat_activity WHERE application_name = :name AND wait_event_type = 'Lock'"
+                    " AND query LIKE 'INSERT INTO comment%'"
+                ),
+                {"name": ingest.APPLICATION_NAME},
+            )
+        if pid:
+            return int(pid)
+        time.sleep(0.02)
+    raise AssertionError("the INSERT never blocked")
