@@ -3,49 +3,36 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
-from typing import Any
-
-from redis import Redis
-from rq import get_current_job
-from rq.job import Job
 
 from moderation import queue, webhooks
 from moderation.db.session import session_scope
 from moderation.services import comments, policies
-from workers.runtime import pipeline, runtime
+from workers.runtime import Runtime, pipeline, runtime
 
 log = logging.getLogger(__name__)
 
+# A job hands over to a fresh one after this long, well inside RQ's job timeout.
+SCORING_BUDGET_SECONDS = 120.0
 
-def score_comment(comment_id: str) -> str:
+
+def score_pending() -> str:
+    """Claim waiting comments in batches, score each batch with one model call, decide, repeat."""
     rt = runtime()
-    job = get_current_job()
-    # A retry scores its own comment alone, so one poisonous text cannot fail a whole batch again.
-    retrying = job is not None and job.retries_left is not None and job.retries_left < queue.SCORING_RETRY.max
-    batch_size = 1 if retrying else rt.settings.worker_batch_size
-    with session_scope(rt.sessions) as session:
-        claimed = comments.claim_for_scoring(session, uuid.UUID(comment_id), batch_size)
+    started, decided = time.monotonic(), 0
+    while time.monotonic() - started < SCORING_BUDGET_SECONDS:
+        claimed = _claim(rt)
         if not claimed:
-            return "skipped"  # already taken by a batch, a retry or a sweep
-        try:
-            results = pipeline().score([item.comment.body for item in claimed])
-            outcomes = comments.apply_scores(session, claimed, results, policies.current(session))
-        except BaseException:
-            session.rollback()
-            _release(session, claimed)
-            raise
-    queue.enqueue_deliveries(rt.redis, [d.id for o in outcomes for d in o.deliveries])
-    return f"decided {sum(o.status is not None for o in outcomes)} of {len(claimed)}"
-
-
-def scoring_failed(job: Job, connection: Redis, *exc_info: Any) -> None:
-    if job.retries_left:  # RQ calls this after every failed attempt; only the last one sends to review
-        return
-    rt = runtime()
-    with session_scope(rt.sessions) as session:
-        outcome = comments.send_to_review(session, uuid.UUID(job.args[0]), reason="scoring_failed")
-    queue.enqueue_deliveries(rt.redis, [d.id for d in outcome.deliveries])
+            queue.clear_wake_flag(rt.redis)
+            claimed = _claim(rt)  # one more look: a comment may have landed before the flag was cleared
+            if not claimed:
+                return f"decided {decided}"
+        if len(claimed) == rt.settings.worker_batch_size:
+            queue.add_scoring_helper(rt.redis)
+        decided += _score(rt, claimed)
+    queue.enqueue_scoring_job(rt.redis)
+    return f"decided {decided}, handed over"
 
 
 def deliver_webhook(delivery_id: str) -> str:
@@ -63,9 +50,37 @@ def sweep() -> dict[str, int]:
         return queue.sweep(session, rt.redis, rt.settings)
 
 
-def _release(session: Any, claimed: list[comments.Claimed]) -> None:
+def _claim(rt: Runtime) -> list[comments.Claimed]:
+    with session_scope(rt.sessions) as session:
+        exhausted = comments.review_exhausted(session)
+        claimed = comments.claim_batch(session, rt.settings.worker_batch_size)
+    queue.enqueue_deliveries(rt.redis, [d.id for o in exhausted for d in o.deliveries])
+    return claimed
+
+
+def _score(rt: Runtime, claimed: list[comments.Claimed]) -> int:
+    """Score a batch; if the batch fails, score its comments one by one so one bad text fails alone."""
     try:
-        comments.release(session, claimed)
+        outcomes = _score_and_decide(rt, claimed)
     except Exception:
-        # The database may be what failed; the sweeper re-queues these after the scoring timeout.
-        log.exception("could not release %d claimed comment(s)", len(claimed))
+        log.exception("scoring a batch of %d failed; retrying one by one", len(claimed))
+        outcomes, failed = [], []
+        for item in claimed:
+            try:
+                outcomes += _score_and_decide(rt, [item])
+            except Exception:
+                log.exception("scoring comment %s failed", item.comment.id)
+                failed.append(item)
+        if failed:
+            with session_scope(rt.sessions) as session:
+                comments.release(session, failed)
+        if len(failed) == len(claimed):
+            raise  # nothing can be scored (model or database down): let RQ retry later
+    queue.enqueue_deliveries(rt.redis, [d.id for o in outcomes for d in o.deliveries])
+    return sum(o.status is not None for o in outcomes)
+
+
+def _score_and_decide(rt: Runtime, claimed: list[comments.Claimed]) -> list[comments.Outcome]:
+    results = pipeline().score([item.comment.body for item in claimed])
+    with session_scope(rt.sessions) as session:
+        return comments.apply_scores(session, claimed, results, policies.current(session))
