@@ -20,9 +20,7 @@ class CommentIn(msgspec.Struct):
     body: str
 
 
-INSERT = (
-    "INSERT INTO bare_comment (id, external_id, thread_id, author_id, body) VALUES ($1, $2, $3, $4, $5)"
-)
+INSERT = "INSERT INTO bare_comment (id, external_id, thread_id, author_id, body) VALUES ($1, $2, $3, $4, $5)"
 
 
 @post("/v1/comments", status_code=202)

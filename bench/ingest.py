@@ -45,15 +45,31 @@ def main() -> None:
     }
     cli = [sys.executable, "-m", "moderation.cli"]
     subprocess.run([*cli, "migrate"], env=env, check=True, capture_output=True)
-    key = subprocess.run([*cli, "create-api-key", "--forum", "bench"], env=env, check=True, capture_output=True,
-                         text=True).stdout.strip().splitlines()[-1]
+    key = (
+        subprocess.run(
+            [*cli, "create-api-key", "--forum", "bench"], env=env, check=True, capture_output=True, text=True
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], check=True, capture_output=True)
 
     rows = []
     ours_port, bare_port = free_port(), free_port()
     ours = [*cli, "serve", "--port", str(ours_port), "--processes", str(args.processes)]
-    bare = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", str(bare_port), "--log-level", "warning",
-            "--no-access-log", "--workers", str(args.processes)]
+    bare = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bench.bare_app:app",
+        "--port",
+        str(bare_port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--workers",
+        str(args.processes),
+    ]
     for name, command, port, extra_env in (
         ("bare Litestar + asyncpg INSERT", bare, bare_port, {"BENCH_DSN": DB_URL}),
         ("moderation POST /v1/comments", ours, ours_port, {}),
@@ -61,8 +77,10 @@ def main() -> None:
         with serving(command, port, env | extra_env):
             rows.append((name, *load(port, key, args.seconds, args.connections, name)))
     count = count_comments()
-    print(f"\ningest, {args.seconds} s each, {args.connections} connections, {args.processes} API process(es), "
-          f"{os.cpu_count()} cores; wrk on the same machine")
+    print(
+        f"\ningest, {args.seconds} s each, {args.connections} connections, {args.processes} API process(es), "
+        f"{os.cpu_count()} cores; wrk on the same machine"
+    )
     print("| endpoint | requests/s | p50 ms | p99 ms | non-2xx |")
     print("| --- | --- | --- | --- | --- |")
     for name, rps, p50, p99, errors in rows:
@@ -87,8 +105,9 @@ class serving:  # noqa: N801 (used as a context manager, reads like a verb)
         self.command, self.port, self.env = command, port, env
 
     def __enter__(self) -> None:
-        self.process = subprocess.Popen(self.command, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            self.command, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -106,9 +125,20 @@ class serving:  # noqa: N801 (used as a context manager, reads like a verb)
 def load(port: int, key: str, seconds: int, connections: int, name: str) -> tuple[float, float, float, int]:
     env = os.environ | {"BENCH_API_KEY": key, "BENCH_RUN": f"{name[:4]}{time.time_ns()}"}
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(ROOT / "bench" / "post_comment.lua"),
-         f"http://127.0.0.1:{port}/v1/comments"],
-        env=env, check=True, capture_output=True, text=True,
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(ROOT / "bench" / "post_comment.lua"),
+            f"http://127.0.0.1:{port}/v1/comments",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     (RESULTS / f"ingest-{name.split()[0]}.txt").write_text(out)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]

@@ -88,12 +88,19 @@ def serve(host: str | None, port: int | None, processes: int) -> None:
 @main.command()
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
 @click.option("--no-sweeper", is_flag=True, help="Do not run the periodic sweeper beside this worker.")
-@click.option("--torch-threads", default=0, type=click.IntRange(0, 256), help="Torch threads (0: one per core).")
-def worker(burst: bool, no_sweeper: bool, torch_threads: int) -> None:
-    """Run a scoring and webhook worker (RQ)."""
+@click.option(
+    "--torch-threads", default=0, type=click.IntRange(0, 256), help="Torch threads per process (0: cores/processes)."
+)
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
+def worker(burst: bool, no_sweeper: bool, torch_threads: int, processes: int) -> None:
+    """Run scoring and webhook workers (RQ SimpleWorker, models loaded once per process)."""
     # Named by dotted path, like the jobs in moderation/queue.py: this package never imports workers/.
-    run_worker = getattr(importlib.import_module("workers.main"), "run_worker")  # noqa: B009
-    run_worker(_settings(), burst=burst, with_sweeper=not no_sweeper, torch_threads=torch_threads)
+    main_module = importlib.import_module("workers.main")
+    settings = _settings()
+    if processes > 1:
+        main_module.run_workers(settings, processes, burst=burst, torch_threads=torch_threads)
+    else:
+        main_module.run_worker(settings, burst=burst, with_sweeper=not no_sweeper, torch_threads=torch_threads)
 
 
 @main.command()

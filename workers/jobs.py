@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 import uuid
 
@@ -13,6 +15,7 @@ from workers.runtime import Runtime, pipeline, runtime
 
 log = logging.getLogger(__name__)
 
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"  # recorded with each claim, for operators
 # A job hands over to a fresh one after this long, well inside RQ's job timeout.
 SCORING_BUDGET_SECONDS = 120.0
 
@@ -53,7 +56,7 @@ def sweep() -> dict[str, int]:
 def _claim(rt: Runtime) -> list[comments.Claimed]:
     with session_scope(rt.sessions) as session:
         exhausted = comments.review_exhausted(session)
-        claimed = comments.claim_batch(session, rt.settings.worker_batch_size)
+        claimed = comments.claim_batch(session, rt.settings.worker_batch_size, WORKER_ID)
     queue.enqueue_deliveries(rt.redis, [d.id for o in exhausted for d in o.deliveries])
     return claimed
 

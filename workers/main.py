@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import time
 from multiprocessing.process import BaseProcess
 
@@ -26,8 +27,9 @@ log = logging.getLogger(__name__)
 
 
 def run_worker(settings: Settings, *, burst: bool = False, with_sweeper: bool = True, torch_threads: int = 0) -> None:
-    rt = runtime.configure(settings)
+    # The sweeper is forked before this process opens any connection, so the child inherits none.
     sweeper = _start_sweeper(settings) if with_sweeper and not burst else None
+    rt = runtime.configure(settings)
     try:
         _set_torch_threads(torch_threads)
         runtime.pipeline()  # load the models before taking the first job
@@ -38,6 +40,48 @@ def run_worker(settings: Settings, *, burst: bool = False, with_sweeper: bool = 
             sweeper.terminate()
             sweeper.join(5)
         runtime.close()
+
+
+def run_workers(settings: Settings, processes: int, *, burst: bool = False, torch_threads: int = 0) -> None:
+    """Run `processes` workers, each its own process with its own models; restart any that crash.
+
+    The cores are shared out: each process gets cores/processes torch threads unless told otherwise.
+    """
+    threads = torch_threads or max((os.cpu_count() or 1) // processes, 1)
+    context = multiprocessing.get_context("spawn")  # a clean interpreter each: no torch state crosses a fork
+
+    def start(index: int) -> BaseProcess:
+        process = context.Process(
+            target=run_worker,
+            args=(settings,),
+            kwargs={"burst": burst, "with_sweeper": index == 0, "torch_threads": threads},
+            name=f"moderation-worker-{index}",
+        )
+        process.start()
+        return process
+
+    children = [start(i) for i in range(processes)]
+    stopping = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+        for child in children:
+            if child.pid is not None and child.is_alive():
+                os.kill(child.pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while children:
+        time.sleep(1)
+        for index, child in enumerate(list(children)):
+            if child.is_alive():
+                continue
+            if stopping or burst or child.exitcode == 0:
+                children.remove(child)
+            else:
+                log.warning("worker %s exited with %s; restarting it", child.name, child.exitcode)
+                children[index] = start(index)
 
 
 def _set_torch_threads(threads: int) -> None:

@@ -55,8 +55,8 @@ def find_by_external_id(session: Session, forum_id: int, external_id: str) -> Co
     return session.scalar(select(Comment).where(Comment.forum_id == forum_id, Comment.external_id == external_id))
 
 
-def claim_batch(session: Session, batch_size: int) -> list[Claimed]:
-    """Claim up to `batch_size` waiting comments, oldest first, for this worker."""
+def claim_batch(session: Session, batch_size: int, worker_id: str = WORKER) -> list[Claimed]:
+    """Claim up to `batch_size` waiting comments, oldest first, for the worker `worker_id`."""
     candidates = (
         select(Comment.id)
         .where(Comment.status == Status.RECEIVED.value, Comment.scoring_attempts < MAX_SCORING_ATTEMPTS)
