@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
 from litestar.plugins import PluginProtocol
 from prometheus_client import CollectorRegistry
 from redis import Redis
@@ -18,6 +17,7 @@ from moderation.api import problems
 from moderation.api.comments import CommentController
 from moderation.api.dependencies import provide_db_session, provide_forum, provide_redis, provide_settings
 from moderation.api.feed import FeedController
+from moderation.api.openapi import ClosedStructSchemaPlugin, openapi_config
 from moderation.api.reports import ReportController
 from moderation.api.system import BacklogCollector, SystemController
 from moderation.config import Settings, load_settings
@@ -70,13 +70,8 @@ def create_app(settings: Settings, *, redis: Redis | None = None, plugins: Seque
                 "metrics": metrics,
             }
         ),
-        plugins=[problems.plugin(), *plugins],
-        openapi_config=OpenAPIConfig(
-            title="MS forum moderation API",
-            version="1.0.0",
-            description="Submit comments, read decisions, follow the change feed.",
-            path="/schema",
-        ),
+        plugins=[problems.plugin(), ClosedStructSchemaPlugin(), *plugins],
+        openapi_config=openapi_config(),
         request_max_body_size=settings.max_request_bytes,
         on_startup=[open_ingest],
         on_shutdown=[dispose],

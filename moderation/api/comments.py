@@ -10,10 +10,12 @@ import msgspec
 from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.orm import Session
 
 from moderation import queue
+from moderation.api.problems import FORUM_PROBLEMS, documented
 from moderation.api.schemas import CommentOut, comment_out
 from moderation.config import Settings
 from moderation.domain.errors import NotFound
@@ -21,7 +23,11 @@ from moderation.domain.states import Status
 from moderation.services import comments, decisions, ingest
 from moderation.services.ingest import KeyIdentity
 
-Id = Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
+# Patterns put our text rules into the schema (no control characters; not only spaces), so clients and
+# fuzzers see them; the services check the same rules again (moderation/domain/text.py).
+NO_CONTROL = r"^[^\x00-\x1f\x7f-\x9f]*\S[^\x00-\x1f\x7f-\x9f]*$"
+BODY_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*\S[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=255, pattern=NO_CONTROL)]
 
 
 class CommentIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -29,8 +35,8 @@ class CommentIn(msgspec.Struct, forbid_unknown_fields=True):
     thread_id: Id
     author_id: Id
     # Length is checked by the service so an oversize text gets 413, not 422.
-    body: Annotated[str, msgspec.Meta(min_length=1)]
-    author_name: Annotated[str, msgspec.Meta(max_length=255)] | None = None
+    body: Annotated[str, msgspec.Meta(min_length=1, pattern=BODY_TEXT)]
+    author_name: Annotated[str, msgspec.Meta(max_length=255, pattern=NO_CONTROL)] | None = None
     parent_external_id: Id | None = None
     metadata: dict[str, Any] | None = None
 
@@ -39,7 +45,14 @@ class CommentController(Controller):
     path = "/v1/comments"
     tags = ["comments"]
 
-    @post(status_code=202, summary="Submit a comment for moderation")
+    @post(
+        status_code=202,
+        summary="Submit a comment for moderation",
+        responses={
+            200: ResponseSpec(CommentOut, description="The same comment was already submitted"),
+            **documented(*FORUM_PROBLEMS, 400, 409, 413),
+        },
+    )
     async def submit(
         self,
         data: JSONBody[CommentIn],
@@ -57,14 +70,21 @@ class CommentController(Controller):
         await queue.wake_scorers(state.aredis, state.redis)
         return Response(_received(accepted, data), status_code=202)
 
-    @get("/{comment_id:uuid}", sync_to_thread=True, summary="A comment with its status, scores and decision")
+    @get(
+        "/{comment_id:uuid}",
+        sync_to_thread=True,
+        summary="A comment with its status, scores and decision",
+        responses=documented(*FORUM_PROBLEMS, 404),
+    )
     def read(
         self, comment_id: FromPath[uuid.UUID], db_session: NamedDependency[Session], forum: NamedDependency[KeyIdentity]
     ) -> CommentOut:
         comment = comments.get(db_session, forum.forum_id, comment_id)
         return comment_out(comment, decisions.latest_for(db_session, comment.id))
 
-    @get(sync_to_thread=True, summary="Find a comment by the forum's own id")
+    @get(
+        sync_to_thread=True, summary="Find a comment by the forum's own id", responses=documented(*FORUM_PROBLEMS, 404)
+    )
     def find(
         self,
         db_session: NamedDependency[Session],

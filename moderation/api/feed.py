@@ -11,23 +11,26 @@ from litestar.params import QueryParameter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from moderation.api.problems import FORUM_PROBLEMS, documented
 from moderation.api.schemas import FeedEntry, FeedOut
 from moderation.db.models import Comment
 from moderation.domain.states import Status
 from moderation.services import decisions
 from moderation.services.ingest import KeyIdentity
 
+MAX_CURSOR = 2**63 - 1  # decision ids are 64-bit
+
 
 class FeedController(Controller):
     path = "/v1/decisions"
     tags = ["decisions"]
 
-    @get(sync_to_thread=True, summary="Decisions after a cursor, oldest first")
+    @get(sync_to_thread=True, summary="Decisions after a cursor, oldest first", responses=documented(*FORUM_PROBLEMS))
     def page(
         self,
         db_session: NamedDependency[Session],
         forum: NamedDependency[KeyIdentity],
-        after: Annotated[int, QueryParameter(ge=0)] = 0,
+        after: Annotated[int, QueryParameter(ge=0, le=MAX_CURSOR)] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
     ) -> FeedOut:
         page = decisions.feed(db_session, forum.forum_id, after, limit + 1)

@@ -6,7 +6,9 @@ import logging
 from typing import Any
 
 import asyncpg
+import msgspec
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
 from redis.exceptions import RedisError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -43,6 +45,42 @@ PROBLEMS: dict[type[ModerationError], tuple[int, str, str]] = {
     RateLimited: (429, "rate-limited", "Too many requests"),
     ModerationError: (400, "bad-request", "The request cannot be processed"),
 }
+
+
+class Problem(msgspec.Struct):
+    """RFC 9457 problem details, as every error response of this API is shaped."""
+
+    status: int
+    type: str
+    title: str
+    detail: str
+    errors: list[dict[str, Any]] | None = None
+
+
+def documented(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problems a route can answer with (the schema promises them, fuzzing checks)."""
+    descriptions = {
+        400: "Malformed request body (not JSON, not UTF-8)",
+        401: "Missing or invalid API key",
+        404: "No such comment for this forum",
+        409: "Conflict with the stored state",
+        413: "Content too large",
+        422: "Invalid input, with per-field errors",
+        429: "Over the key's rate; see Retry-After",
+        503: "Database or Redis unavailable; retry",
+    }
+    return {
+        status: ResponseSpec(
+            data_container=Problem,
+            description=descriptions[status],
+            media_type="application/problem+json",
+            generate_examples=False,
+        )
+        for status in statuses
+    }
+
+
+FORUM_PROBLEMS = (401, 422, 429, 503)
 
 
 def _problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> ProblemDetailsException:

@@ -13,6 +13,8 @@ from redis import Redis
 from sqlalchemy.orm import Session
 
 from moderation import queue
+from moderation.api.comments import NO_CONTROL
+from moderation.api.problems import FORUM_PROBLEMS, documented
 from moderation.config import Settings
 from moderation.domain.states import Status
 from moderation.services import comments, reports
@@ -20,8 +22,8 @@ from moderation.services.ingest import KeyIdentity
 
 
 class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
-    reporter_id: Annotated[str, msgspec.Meta(min_length=1, max_length=255)]
-    reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    reporter_id: Annotated[str, msgspec.Meta(min_length=1, max_length=255, pattern=NO_CONTROL)]
+    reason: Annotated[str, msgspec.Meta(max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$")] = ""
 
 
 class ReportOut(msgspec.Struct):
@@ -35,7 +37,12 @@ class ReportController(Controller):
     path = "/v1/comments/{comment_id:uuid}/reports"
     tags = ["reports"]
 
-    @post(sync_to_thread=True, status_code=202, summary="Report a comment on behalf of a reader")
+    @post(
+        sync_to_thread=True,
+        status_code=202,
+        summary="Report a comment on behalf of a reader",
+        responses=documented(*FORUM_PROBLEMS, 400, 404),
+    )
     def report(
         self,
         comment_id: FromPath[uuid.UUID],

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -38,6 +39,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
+
+
+# 64-bit on PostgreSQL (the feed cursor must not run out); SQLite's rowid is 64-bit already and only
+# autoincrements for a column declared exactly INTEGER.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):
@@ -158,7 +164,7 @@ class Decision(Base):
     __tablename__ = "decision"
     __table_args__ = (Index("ix_decision_forum_id", "forum_id", "id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     comment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"), index=True)
     forum_id: Mapped[int] = mapped_column(ForeignKey("forum.id"))
     outcome: Mapped[str] = mapped_column(String(20))
@@ -191,7 +197,7 @@ class WebhookDelivery(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     forum_id: Mapped[int] = mapped_column(ForeignKey("forum.id"), index=True)
-    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decision.id", ondelete="SET NULL"))
+    decision_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("decision.id", ondelete="SET NULL"))
     event: Mapped[str] = mapped_column(String(30))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), default="pending")

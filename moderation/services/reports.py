@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from moderation.db.models import Report, Score, WebhookDelivery
-from moderation.domain.errors import InvalidInput
 from moderation.domain.states import Status
+from moderation.domain.text import check_text
 from moderation.services import audit, comments, decisions
 
 
@@ -34,8 +34,9 @@ def report(
     elevated_score: float,
 ) -> ReportResult:
     comment = comments.get(session, forum_id, comment_id)
-    if not reporter_id.strip() or len(reporter_id) > 255:
-        raise InvalidInput("reporter_id must be 1 to 255 characters", field="reporter_id")
+    check_text("reporter_id", reporter_id, 255, multiline=False)
+    if reason:
+        check_text("reason", reason, 500, multiline=True)
     session.add(Report(comment_id=comment.id, reporter_id=reporter_id, reason=reason[:500]))
     try:
         session.flush()
@@ -43,7 +44,11 @@ def report(
         session.rollback()  # one report per reporter per comment: a repeat changes nothing
         return ReportResult(_count(session, comment.id), sent_to_review=False)
     audit.record(
-        session, f"reader:{reporter_id}", "comment.reported", comment_id=comment.id, details={"reason": reason}
+        session,
+        "reader",
+        "comment.reported",
+        comment_id=comment.id,
+        details={"reporter_id": reporter_id, "reason": reason},
     )
     count = _count(session, comment.id)
     if comment.status != Status.PUBLISHED or not _should_review(

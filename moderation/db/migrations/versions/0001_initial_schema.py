@@ -158,7 +158,7 @@ def upgrade() -> None:
 
     op.create_table(
         "decision",
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("comment_id", sa.Uuid(), nullable=False),
         sa.Column("forum_id", sa.Integer(), nullable=False),
         sa.Column("outcome", sa.String(length=20), nullable=False),
@@ -221,7 +221,7 @@ def upgrade() -> None:
         "webhook_delivery",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("forum_id", sa.Integer(), nullable=False),
-        sa.Column("decision_id", sa.Integer(), nullable=True),
+        sa.Column("decision_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("event", sa.String(length=30), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
