@@ -1,6 +1,6 @@
 """Ingest benchmark: POST /v1/comments under wrk, our API beside a bare asyncpg endpoint, one run.
 
-    .venv/bin/python bench/ingest.py [--seconds 30] [--connections 32]
+    .venv/bin/python -m bench.ingest [--seconds 30] [--connections 32]
 
 Needs PostgreSQL and Redis (the test URLs by default) and `wrk` (Debian package). Prints requests/s,
 p50/p99 latency and the ratio ours/bare; raw wrk output goes to bench/results/ (git-ignored).
@@ -15,17 +15,11 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import psycopg
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
-PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
-DB_NAME = "moderation_bench"
-DB_URL = f"postgresql://postgres@127.0.0.1:5432/{DB_NAME}"
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+from bench.common import CLI, DB_URL, RESULTS, ROOT, fresh_service, service_env
 
 
 def main() -> None:
@@ -34,25 +28,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--processes", type=int, default=1, help="API processes for our service")
     args = parser.parse_args()
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    fresh_database()
-    env = os.environ | {
-        "MODERATION_DATABASE_URL": DB_URL,
-        "MODERATION_REDIS_URL": REDIS_URL,
-        "MODERATION_API_RATE_PER_MINUTE": "100000000",
-        "MODERATION_SESSION_SECRET": "bench-secret-bench-secret-bench-secret",
-        "MODERATION_DATA_DIR": str(RESULTS / "var"),
-    }
-    cli = [sys.executable, "-m", "moderation.cli"]
-    subprocess.run([*cli, "migrate"], env=env, check=True, capture_output=True)
-    key = (
-        subprocess.run(
-            [*cli, "create-api-key", "--forum", "bench"], env=env, check=True, capture_output=True, text=True
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
-    subprocess.run(["redis-cli", "-u", REDIS_URL, "flushdb"], check=True, capture_output=True)
+    key = fresh_service()
+    env = service_env()
+    cli = CLI
 
     rows = []
     ours_port, bare_port = free_port(), free_port()
@@ -86,12 +64,6 @@ def main() -> None:
     for name, rps, p50, p99, errors in rows:
         print(f"| {name} | {rps:,.0f} | {p50:.1f} | {p99:.1f} | {errors} |")
     print(f"\nratio ours/bare: {rows[1][1] / rows[0][1]:.2f}; comments stored by ours: {count:,}")
-
-
-def fresh_database() -> None:
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
 
 
 def count_comments() -> int:
