@@ -84,6 +84,10 @@ def _score(rt: Runtime, claimed: list[comments.Claimed]) -> int:
 
 
 def _score_and_decide(rt: Runtime, claimed: list[comments.Claimed]) -> list[comments.Outcome]:
-    results = pipeline().score([item.comment.body for item in claimed])
+    scorer = pipeline()
+    with session_scope(rt.sessions) as session:  # short sessions: no connection is held while models run
+        scorer.refresh(session)
+        policy = policies.current(session)
+    results = scorer.score([item.comment.body for item in claimed])
     with session_scope(rt.sessions) as session:
-        return comments.apply_scores(session, claimed, results, policies.current(session))
+        return comments.apply_scores(session, claimed, results, policy)

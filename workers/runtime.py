@@ -62,4 +62,4 @@ def close() -> None:
 @cache
 def pipeline() -> Pipeline:
     """The scoring models, loaded once per process on first use."""
-    return build_pipeline(runtime().settings, runtime().sessions)
+    return build_pipeline(runtime().settings)

@@ -18,9 +18,10 @@ from moderation import queue
 from moderation.api.problems import FORUM_PROBLEMS, documented
 from moderation.api.schemas import CommentOut, comment_out
 from moderation.config import Settings
+from moderation.db.models import Comment
 from moderation.domain.errors import NotFound
 from moderation.domain.states import Status
-from moderation.services import comments, decisions, ingest
+from moderation.services import claims, comments, decisions, ingest
 from moderation.services.ingest import KeyIdentity
 
 # Patterns put our text rules into the schema (no control characters; not only spaces), so clients and
@@ -79,8 +80,7 @@ class CommentController(Controller):
     def read(
         self, comment_id: FromPath[uuid.UUID], db_session: NamedDependency[Session], forum: NamedDependency[KeyIdentity]
     ) -> CommentOut:
-        comment = comments.get(db_session, forum.forum_id, comment_id)
-        return comment_out(comment, decisions.latest_for(db_session, comment.id))
+        return _full(db_session, comments.get(db_session, forum.forum_id, comment_id))
 
     @get(
         sync_to_thread=True, summary="Find a comment by the forum's own id", responses=documented(*FORUM_PROBLEMS, 404)
@@ -94,7 +94,7 @@ class CommentController(Controller):
         comment = comments.find_by_external_id(db_session, forum.forum_id, external_id)
         if comment is None:
             raise NotFound(f"no comment with external_id {external_id!r}")
-        return comment_out(comment, decisions.latest_for(db_session, comment.id))
+        return _full(db_session, comment)
 
 
 def _received(accepted: ingest.Accepted, data: CommentIn) -> CommentOut:
@@ -116,5 +116,9 @@ def _received(accepted: ingest.Accepted, data: CommentIn) -> CommentOut:
 
 def _stored(state: State, forum_id: int, comment_id: uuid.UUID) -> CommentOut:
     with state.sessions() as session:
-        comment = comments.get(session, forum_id, comment_id)
-        return comment_out(comment, decisions.latest_for(session, comment.id))
+        return _full(session, comments.get(session, forum_id, comment_id))
+
+
+def _full(session: Session, comment: Comment) -> CommentOut:
+    matched = {e.claim_slug for e in comment.evidence if e.claim_slug}
+    return comment_out(comment, decisions.latest_for(session, comment.id), claims.by_slugs(session, matched))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 import msgspec
 
-from moderation.db.models import Comment, Decision
+from moderation.db.models import Claim, Comment, Decision
 from moderation.domain.states import Status
 
 
@@ -22,11 +23,20 @@ class DecisionOut(msgspec.Struct):
     policy_version: int | None
 
 
+class ClaimOut(msgspec.Struct):
+    slug: str
+    statement: str
+    category: str
+    severity: str
+    correction: str
+    source_url: str
+
+
 class EvidenceOut(msgspec.Struct):
     label: str
     sentence: str
     score: float
-    claim: str | None
+    claim: ClaimOut | None
     detail: str | None
 
 
@@ -75,7 +85,13 @@ def decision_out(decision: Decision) -> DecisionOut:
     )
 
 
-def comment_out(comment: Comment, decision: Decision | None) -> CommentOut:
+def claim_out(claim: Claim) -> ClaimOut:
+    return ClaimOut(claim.slug, claim.statement, claim.category, claim.severity, claim.correction, claim.source_url)
+
+
+def comment_out(comment: Comment, decision: Decision | None, claims: Mapping[str, Claim] | None = None) -> CommentOut:
+    """The comment as the forum sees it; `claims` (by slug) explains misinformation evidence."""
+    known = claims or {}
     return CommentOut(
         id=comment.id,
         external_id=comment.external_id,
@@ -88,7 +104,14 @@ def comment_out(comment: Comment, decision: Decision | None) -> CommentOut:
         created_at=comment.created_at,
         scores={s.label: round(s.value, 6) for s in comment.scores},
         evidence=[
-            EvidenceOut(e.label, e.sentence, round(e.score, 4), e.claim_slug, e.detail) for e in comment.evidence
+            EvidenceOut(
+                e.label,
+                e.sentence,
+                round(e.score, 4),
+                claim_out(known[e.claim_slug]) if e.claim_slug and e.claim_slug in known else None,
+                e.detail,
+            )
+            for e in comment.evidence
         ],
         decision=decision_out(decision) if decision else None,
     )

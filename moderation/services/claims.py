@@ -97,6 +97,13 @@ def get_claim(session: Session, slug: str) -> Claim:
     return claim
 
 
+def by_slugs(session: Session, slugs: Iterable[str]) -> dict[str, Claim]:
+    wanted = list(slugs)
+    if not wanted:
+        return {}
+    return {c.slug: c for c in session.scalars(select(Claim).where(Claim.slug.in_(wanted)))}
+
+
 def create_claim(session: Session, data: ClaimData, *, actor: str) -> Claim:
     check(data)
     if session.scalar(select(Claim.id).where(Claim.slug == data.slug)) is not None:
@@ -178,7 +185,7 @@ def parse_csv(text: str) -> list[Mapping[str, Any]]:
 
 
 def export_json(claims: Iterable[Claim]) -> str:
-    return json.dumps([_export_row(c) for c in claims], indent=2, ensure_ascii=False)
+    return json.dumps([export_row(c) for c in claims], indent=2, ensure_ascii=False)
 
 
 def export_csv(claims: Iterable[Claim]) -> str:
@@ -186,7 +193,7 @@ def export_csv(claims: Iterable[Claim]) -> str:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
     for claim in claims:
-        row = _export_row(claim)
+        row = export_row(claim)
         writer.writerow({**row, "variants": VARIANT_SEPARATOR.join(row["variants"]), "enabled": str(claim.enabled)})
     return out.getvalue()
 
@@ -227,7 +234,7 @@ def _columns(data: ClaimData) -> dict[str, Any]:
     return values
 
 
-def _export_row(claim: Claim) -> dict[str, Any]:
+def export_row(claim: Claim) -> dict[str, Any]:
     return {
         "slug": claim.slug,
         "statement": claim.statement,

@@ -1,0 +1,114 @@
+"""Scoring benchmark: the worker's batched scoring vs Detoxify.predict one comment at a time, on the
+same real comments, plus the compute ceiling of this machine and the cost of each scoring step.
+
+    .venv/bin/python -m bench.scoring [--comments 2000] [--single 300]
+
+The one-at-a-time rate is measured on the first `--single` comments (it is slow) and compared per
+comment. The ceiling: FLOPs per token of the MiniLM encoder x tokens actually scored, divided by the
+FLOP/s of a plain float32 matmul measured here, gives the best rate this machine could reach.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from workers.scoring.toxicity import load_toxicity_scorer
+
+from bench.common import real_comments
+from workers.scoring.claims import ClaimMatcher, embed_texts, load_catalogue
+from workers.scoring.embeddings import SentenceEncoder
+from workers.scoring.harm import HarmScorer
+
+HIDDEN, INTERMEDIATE, LAYERS = 384, 1536, 6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--comments", type=int, default=2000)
+    parser.add_argument("--single", type=int, default=300)
+    parser.add_argument("--batch-size", type=int, default=32)
+    args = parser.parse_args()
+    torch.set_num_threads(os.cpu_count() or 1)
+    texts = real_comments(args.comments)
+    scorer = load_toxicity_scorer("bundled", Path(tempfile.gettempdir()) / "bench-models", args.batch_size)
+    scorer.score(texts[:8])  # warm up
+
+    started = time.perf_counter()
+    for text in texts[: args.single]:
+        scorer.detoxify.predict(text)
+    single_rate = args.single / (time.perf_counter() - started)
+
+    started = time.perf_counter()
+    scorer.score(texts)
+    batched_rate = len(texts) / (time.perf_counter() - started)
+
+    tokenizer = scorer.detoxify.tokenizer
+    tokens = sum(len(tokenizer(t, truncation=True)["input_ids"]) for t in texts)
+    mean_tokens = tokens / len(texts)
+    flops_per_comment = encoder_flops_per_token(mean_tokens) * mean_tokens
+    ceiling = matmul_flops() / flops_per_comment
+
+    encoder = SentenceEncoder()
+    import json
+
+    from moderation.seeds import HARM_PROTOTYPES_FILE
+
+    matcher = ClaimMatcher(encoder, load_catalogue())
+    harm = HarmScorer(encoder, json.loads(HARM_PROTOTYPES_FILE.read_text()))
+    batch = texts[:256]
+    tox_s = timed(lambda: scorer.score(batch))
+    sentences, vectors = embed_texts(encoder, batch)
+    embed_s = timed(lambda: embed_texts(encoder, batch))
+    claims_s = timed(lambda: matcher.score_embedded(sentences, vectors))
+    harm_s = timed(lambda: harm.score_embedded(batch, sentences, vectors))
+
+    print(
+        f"\nscoring {len(texts)} real comments (mean {mean_tokens:.0f} tokens), {os.cpu_count()} cores, "
+        f"batch {args.batch_size}"
+    )
+    print("| mode | comments/s |")
+    print("| --- | --- |")
+    print(f"| Detoxify.predict, one comment at a time ({args.single}) | {single_rate:.1f} |")
+    print(f"| worker's batched scorer (length-sorted batches) | {batched_rate:.1f} |")
+    print(f"| compute ceiling (matmul FLOP/s / FLOPs per comment) | {ceiling:.1f} |")
+    print(
+        f"\nbatched / one at a time: {batched_rate / single_rate:.1f}x; batched / ceiling: {batched_rate / ceiling:.0%}"
+    )
+    print(f"\nper-comment cost of each step on the same {len(batch)} comments (ms):")
+    print("| toxicity (Detoxify) | sentence split + embedding (shared) | misinformation match + stance | health harm |")
+    print("| --- | --- | --- | --- |")
+    per = 1000 / len(batch)
+    print(f"| {tox_s * per:.2f} | {embed_s * per:.2f} | {claims_s * per:.2f} | {harm_s * per:.2f} |")
+    print(f"misinformation step (embedding + matching) / toxicity step: {(embed_s + claims_s) / tox_s:.2f}")
+
+
+def timed(work: object) -> float:
+    started = time.perf_counter()
+    work()  # type: ignore[operator]
+    return time.perf_counter() - started
+
+
+def encoder_flops_per_token(sequence: float) -> float:
+    """Multiply-adds x2 per token through the 6 layers: projections, feed-forward, attention scores."""
+    projections = 4 * HIDDEN * HIDDEN
+    feed_forward = 2 * HIDDEN * INTERMEDIATE
+    attention = 2 * sequence * HIDDEN
+    return 2.0 * LAYERS * (projections + feed_forward + attention)
+
+
+def matmul_flops(size: int = 1024, repeats: int = 20) -> float:
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    a @ b
+    started = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    return 2 * size**3 * repeats / (time.perf_counter() - started)
+
+
+if __name__ == "__main__":
+    main()
