@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -64,7 +65,7 @@ def test_every_model_label_is_stored_with_its_model_and_version(
 ) -> None:
     created = submit(client, auth, BENIGN)
     run_jobs()
-    rows = db.scalars(select(Score).where(Score.comment_id == created["id"])).all()
+    rows = db.scalars(select(Score).where(Score.comment_id == uuid.UUID(created["id"]))).all()
     labels = {row.label for row in rows}
     assert {"toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_attack"} <= labels
     assert all(row.model and row.model_version for row in rows)
@@ -74,7 +75,9 @@ def test_every_model_label_is_stored_with_its_model_and_version(
 def test_each_state_change_is_audited(client: Client, auth: dict[str, str], run_jobs: Any, db: Session) -> None:
     created = submit(client, auth, BENIGN)
     run_jobs()
-    events = db.scalars(select(AuditEvent).where(AuditEvent.comment_id == created["id"]).order_by(AuditEvent.id)).all()
+    events = db.scalars(
+        select(AuditEvent).where(AuditEvent.comment_id == uuid.UUID(created["id"])).order_by(AuditEvent.id)
+    ).all()
     assert [(e.action, e.from_status, e.to_status) for e in events] == [
         ("comment.scoring", "received", "scoring"),
         ("comment.decided", "scoring", "published"),

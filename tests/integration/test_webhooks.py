@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -43,7 +44,7 @@ def drain_webhooks(db: Session, redis: Redis, settings: Settings, run_jobs: Any,
         pending = db.scalars(select(WebhookDelivery.id).where(WebhookDelivery.status == "pending")).all()
         if not pending:
             return
-        db.execute(update(WebhookDelivery).values(next_attempt_at=WebhookDelivery.created_at))
+        db.execute(update(WebhookDelivery).values(next_attempt_at=datetime.now(UTC) - timedelta(hours=1)))
         db.commit()
         queue.sweep(db, redis, settings)
     raise AssertionError("webhook deliveries still pending")
@@ -65,14 +66,13 @@ def test_each_final_decision_is_posted_signed_with_a_delivery_id(
 ) -> None:
     ids = [client.post("/v1/comments", json=payload(b), headers=hooked_auth).json()["id"] for b in (BENIGN, TOXIC)]
     drain_webhooks(db, redis, settings, run_jobs)
-    delivered = receiver.unique_deliveries()
+    delivered = {k: r for k, r in receiver.unique_deliveries().items() if r["json"]["event"] == "decision"}
     toxic_status = client.get(f"/v1/comments/{ids[1]}", headers=hooked_auth).json()["status"]
     expected = 2 if toxic_status == "rejected" else 1  # a comment held for review is not final yet
     assert len(delivered) == expected
-    for request in delivered.values():
+    for request in receiver.accepted():
         assert verify(request["raw"], request["headers"]["X-Moderation-Signature"])
         assert request["json"]["delivery_id"] == request["headers"]["X-Moderation-Delivery"]
-        assert request["json"]["event"] == "decision"
     published = next(r["json"] for r in delivered.values() if r["json"]["comment"]["id"] == ids[0])
     assert published["outcome"] == "published"
     assert published["comment"]["external_id"].startswith("c-")

@@ -266,7 +266,7 @@ DEFAULT_BANDS = {
     "toxicity": {"review_at": 0.5, "reject_at": 0.95},
     "severe_toxicity": {"review_at": 0.3, "reject_at": 0.8},
     "obscene": {"review_at": 0.7, "reject_at": None},
-    "threat": {"review_at": 0.3, "reject_at": 0.8},
+    "threat": {"review_at": 0.6, "reject_at": 0.9},
     "insult": {"review_at": 0.5, "reject_at": 0.95},
     "identity_attack": {"review_at": 0.3, "reject_at": 0.8},
     "sexual_explicit": {"review_at": 0.5, "reject_at": 0.9},
