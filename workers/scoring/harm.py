@@ -289,6 +289,14 @@ WARNING_CUE = _cue(
     r"\b(doesn'?t|does not|won'?t|not) (replace|instead of)\b|\bno evidence\b",
     r"\blocked (away|box|cabinet)\b|\bout of reach\b",
 )
+# Calling a remedy a myth, or saying it does not work, is the opposite of recommending it.
+REFUTATION_CUE = _cue(
+    "refutation",
+    4.0,
+    # not "scam" or "hoax": advice to drop a treatment as a pharma scam is exactly the dangerous kind
+    r"\b(a |an |the )?(myth|nonsense|rubbish|debunked|unproven|not proven)\b",
+    r"\bno (good |real |scientific )?(evidence|benefit|proof)\b|\b(doesn'?t|does not|didn'?t|did not) (work|help)\b",
+)
 _NEGATED_DRINK = re.compile(r"\b(don'?t|not|never|stopped|warned|avoid|mustn'?t)\b", re.IGNORECASE)
 
 
@@ -328,12 +336,12 @@ def advice_shift(sentence: str) -> tuple[float, tuple[str, ...]]:
     ]
     shift, names = max((c.weight for c in boosts), default=0.0), [c.name for c in boosts]
     dismissive = any(c.name == "dismiss-clinician" for c in boosts)
-    for damper in (SUPERVISED_CUE, WARNING_CUE):
+    for damper in (SUPERVISED_CUE, WARNING_CUE, REFUTATION_CUE):
         if not dismissive and damper.pattern.search(sentence):
             shift -= damper.weight
             names.append(damper.name)
     if is_question(sentence):
-        shift -= 3.0  # asking whether something is safe is not advising it
+        shift -= 5.0  # asking about a remedy or whether something is safe is not advising it
         names.append("question")
     return shift, tuple(names)
 

@@ -20,6 +20,7 @@ from workers.scoring.claims import CatalogueClaim, ClaimMatcher, embed_texts
 from workers.scoring.embeddings import SentenceEncoder
 from workers.scoring.harm import HarmScorer
 from workers.scoring.result import Scorer, TextScore
+from workers.scoring.stance import StanceClassifier
 
 HARM_PROTOTYPES_KEY = "harm_prototypes"
 
@@ -28,6 +29,7 @@ class Pipeline:
     def __init__(self, toxicity: Scorer, encoder: SentenceEncoder) -> None:
         self.toxicity = toxicity
         self.encoder = encoder
+        self.stance = StanceClassifier()  # read once; every rebuilt matcher shares it
         self.matcher: ClaimMatcher | None = None
         self.harm: HarmScorer | None = None
         self._catalogue_version: str | None = None
@@ -46,7 +48,7 @@ class Pipeline:
             self._prototypes_version = prototypes_version
 
     def use_catalogue(self, claims: Sequence[CatalogueClaim]) -> None:
-        self.matcher = ClaimMatcher(self.encoder, claims) if claims else None
+        self.matcher = ClaimMatcher(self.encoder, claims, self.stance) if claims else None
 
     def use_prototypes(self, prototypes: Mapping[str, Sequence[str]]) -> None:
         self.harm = HarmScorer(self.encoder, prototypes)
@@ -81,4 +83,3 @@ def build_pipeline(settings: Settings) -> Pipeline:
 
     toxicity = load_toxicity_scorer(settings.toxicity_model, settings.model_cache_dir, settings.worker_batch_size)
     return Pipeline(toxicity, SentenceEncoder())
-
