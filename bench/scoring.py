@@ -17,12 +17,12 @@ import time
 from pathlib import Path
 
 import torch
-from workers.scoring.toxicity import load_toxicity_scorer
 
 from bench.common import real_comments
 from workers.scoring.claims import ClaimMatcher, embed_texts, load_catalogue
 from workers.scoring.embeddings import SentenceEncoder
 from workers.scoring.harm import HarmScorer
+from workers.scoring.toxicity import load_toxicity_scorer
 
 HIDDEN, INTERMEDIATE, LAYERS = 384, 1536, 6
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
+
 from workers.scoring.toxicity import load_toxicity_scorer
 
 ROOT = Path(__file__).resolve().parents[1]
