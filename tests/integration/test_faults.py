@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -21,7 +20,7 @@ from moderation.db.models import Comment, Decision
 from moderation.domain.states import Status
 from moderation.services import ingest
 from tests.fixtures.comments import payload
-from tests.fixtures.processes import start_worker
+from tests.fixtures.processes import kill_group, start_worker
 
 Client = TestClient[Any]
 FINAL_OR_REVIEW = {Status.PUBLISHED.value, Status.REJECTED.value, Status.PENDING_REVIEW.value}
@@ -82,11 +81,9 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_decides_nothing_twice(
             assert worker.poll() is None, (tmp_path / "worker.log").read_text()[-2000:]
             assert time.monotonic() < deadline, "the worker never started scoring"
             time.sleep(0.01)
-        worker.send_signal(signal.SIGKILL)
-        worker.wait(10)
+        kill_group(worker)  # SIGKILL, mid-batch
     finally:
-        if worker.poll() is None:
-            worker.kill()
+        kill_group(worker)
     in_flight = status_counts(db).get("scoring", 0)
     assert in_flight > 0  # the kill really happened mid-batch
     queue.sweep(db, redis, replace(settings, scoring_timeout_seconds=0))

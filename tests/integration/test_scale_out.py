@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from moderation.config import Settings
 from moderation.db.models import AuditEvent, Comment, Decision
 from tests.fixtures.comments import payload
-from tests.fixtures.processes import start_worker
+from tests.fixtures.processes import kill_group, start_worker
 
 
 def test_two_concurrent_workers_never_decide_the_same_comment_twice(
@@ -47,8 +48,7 @@ def test_two_concurrent_workers_never_decide_the_same_comment_twice(
             db.expire_all()
     finally:
         for worker in workers:
-            worker.terminate()
-            worker.wait(30)
+            kill_group(worker, signal.SIGTERM)
     per_comment = db.execute(select(Decision.comment_id, func.count()).group_by(Decision.comment_id)).all()
     assert len(per_comment) == total
     assert {count for _, count in per_comment} == {1}
