@@ -21,6 +21,7 @@ from moderation.config import Settings
 from moderation.db.models import Comment
 from moderation.domain.errors import NotFound
 from moderation.domain.states import Status
+from moderation.domain.text import check_text
 from moderation.services import claims, comments, decisions, ingest
 from moderation.services.ingest import KeyIdentity
 
@@ -89,8 +90,9 @@ class CommentController(Controller):
         self,
         db_session: NamedDependency[Session],
         forum: NamedDependency[KeyIdentity],
-        external_id: Annotated[str, QueryParameter(min_length=1, max_length=255)],
+        external_id: Annotated[str, QueryParameter(min_length=1, max_length=255, pattern=NO_CONTROL)],
     ) -> CommentOut:
+        check_text("external_id", external_id, ingest.ID_MAX_CHARS, multiline=False)  # PostgreSQL refuses NUL
         comment = comments.find_by_external_id(db_session, forum.forum_id, external_id)
         if comment is None:
             raise NotFound(f"no comment with external_id {external_id!r}")

@@ -89,7 +89,7 @@ def claim_batch(session: Session, batch_size: int, worker_id: str = WORKER) -> l
             comment_id=comment_id,
             from_status="received",
             to_status="scoring",
-            details={"attempt": attempt},
+            details={"attempt": attempt, "worker": worker_id},
         )
     session.commit()
     loaded = {c.id: c for c in session.scalars(select(Comment).where(Comment.id.in_([cid for cid, _ in won])))}
