@@ -32,7 +32,8 @@ def run_worker(settings: Settings, *, burst: bool = False, with_sweeper: bool = 
     rt = runtime.configure(settings)
     try:
         _set_torch_threads(torch_threads)
-        runtime.pipeline()  # load the models before taking the first job
+        with rt.sessions() as session:  # load the models and embed the catalogue before the first job
+            runtime.pipeline().refresh(session)
         worker = SimpleWorker([Queue(name, connection=rt.redis) for name in queue.QUEUES], connection=rt.redis)
         worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
     finally:
