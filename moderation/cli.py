@@ -203,9 +203,9 @@ def _serve(settings: Settings, host: str, port: int, processes: int, redis: obje
         return
     from redis import Redis
 
-    from moderation.api.app import create_app
+    from moderation.api.app import create_app, load_plugins
 
-    app = create_app(settings, redis=redis if isinstance(redis, Redis) else None)
+    app = create_app(settings, redis=redis if isinstance(redis, Redis) else None, plugins=load_plugins(settings))
     # No per-request access log: at thousands of comments a second it costs more than the INSERT;
     # request counts and latencies are in /metrics and the proxy's log.
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
