@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from litestar.testing import TestClient
@@ -91,6 +92,18 @@ def test_control_characters_are_refused(client: Client, auth: dict[str, str]) ->
     response = client.post("/v1/comments", json=payload(body="hello\x00world"), headers=auth)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "body"
+
+
+def test_a_long_body_ending_in_control_characters_is_answered_at_once(client: Client, auth: dict[str, str]) -> None:
+    # A backtracking pattern once took minutes of CPU on this request: one poster could stall the API.
+    answers: list[int] = []
+    body = "a" * 200_000 + "\x01\x01"
+    request = threading.Thread(
+        target=lambda: answers.append(client.post("/v1/comments", json=payload(body=body), headers=auth).status_code)
+    )
+    request.start()
+    request.join(timeout=30)
+    assert answers in ([413], [422])
 
 
 def test_read_back_by_id_and_by_external_id(client: Client, auth: dict[str, str]) -> None:
