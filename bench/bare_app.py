@@ -12,6 +12,8 @@ import msgspec
 from litestar import Litestar, Response, post
 from litestar.datastructures import State
 
+from moderation.services.ingest import keep_session_state
+
 
 class CommentIn(msgspec.Struct):
     external_id: str
@@ -33,7 +35,8 @@ async def submit(data: CommentIn, state: State) -> Response[dict[str, Any]]:
 
 async def open_pool(app: Litestar) -> None:
     dsn = os.environ["BENCH_DSN"]
-    app.state.pool = await asyncpg.create_pool(dsn, min_size=10, max_size=10)
+    # No reset query on release, as in the service (moderation/services/ingest.py): the same cost model.
+    app.state.pool = await asyncpg.create_pool(dsn, min_size=10, max_size=10, reset=keep_session_state)
     async with app.state.pool.acquire() as conn:
         await conn.execute(
             "CREATE TABLE IF NOT EXISTS bare_comment (id uuid PRIMARY KEY, external_id text, thread_id text,"

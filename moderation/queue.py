@@ -4,17 +4,20 @@ Redis is a work queue, not the source of truth: comments wait in the database (s
 and a scoring job claims them in batches. The API does not queue a job per comment; it sets a wake
 flag and queues one `score_pending` job only when the flag was not already set. The job clears the
 flag when it runs out of work and then looks once more, so a comment committed while the job was
-finishing is either seen by that last look or finds the flag clear and queues a new job.
+finishing is either seen by that last look or finds the flag clear and queues a new job (the
+ScorerWaker below explains how busy API processes skip even the SET).
 `sweep` re-creates jobs that Redis lost (flushed, restarted) and frees comments of dead workers.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
+import anyio.to_thread
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 from redis.exceptions import RedisError
@@ -34,21 +37,41 @@ MAINTENANCE = "maintenance"
 QUEUES = (WEBHOOKS, SCORING, MAINTENANCE)  # a worker drains cheap webhook jobs first
 
 WAKE_KEY = "moderation:scoring:wake"
+WAKE_GRACE_SECONDS = 0.05
 WAKE_TTL_MS = 30_000  # a worker that died holding the flag only delays new work this long (the sweeper covers it)
 SCORING_RETRY = Retry(max=3, interval=[10, 60, 300])
 SCORING_JOB_TIMEOUT = 600
 JOB_RESULT_TTL = 3600
 
 
-async def wake_scorers(aredis: AsyncRedis, redis: Redis) -> None:
-    """Make sure a scoring job will look at the comment just committed. Never raises: the sweeper is the net."""
-    try:
-        if await aredis.set(WAKE_KEY, b"1", nx=True, px=WAKE_TTL_MS):
-            import anyio.to_thread
+class ScorerWaker:
+    """Makes sure a scoring job will look at a comment just committed. Never raises: the sweeper is the net.
 
-            await anyio.to_thread.run_sync(enqueue_scoring_job, redis)
-    except RedisError as exc:
-        log.warning("could not wake the scorers, the sweeper will: %s", exc)
+    Under load every request would find the flag already set, so a process skips the SET while the
+    last flag it saw set is younger than WAKE_GRACE_SECONDS, counted from before it asked. A job that
+    clears the flag waits that long before its last look (`settle_after_clearing`), so a comment
+    committed by a process that skipped is still inside that look.
+    """
+
+    def __init__(self, aredis: AsyncRedis, redis: Redis) -> None:
+        self.aredis, self.redis = aredis, redis
+        self._seen_set_at = -WAKE_GRACE_SECONDS
+
+    async def wake(self) -> None:
+        asked_at = time.monotonic()
+        if asked_at - self._seen_set_at < WAKE_GRACE_SECONDS:
+            return
+        try:
+            if await self.aredis.set(WAKE_KEY, b"1", nx=True, px=WAKE_TTL_MS):
+                await anyio.to_thread.run_sync(enqueue_scoring_job, self.redis)
+            self._seen_set_at = asked_at
+        except RedisError as exc:
+            log.warning("could not wake the scorers, the sweeper will: %s", exc)
+
+
+def settle_after_clearing() -> None:
+    """Wait out API processes that saw the wake flag set just before it was cleared (see ScorerWaker)."""
+    time.sleep(WAKE_GRACE_SECONDS)
 
 
 def enqueue_scoring_job(redis: Redis) -> bool:

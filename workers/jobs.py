@@ -28,6 +28,7 @@ def score_pending() -> str:
         claimed = _claim(rt)
         if not claimed:
             queue.clear_wake_flag(rt.redis)
+            queue.settle_after_clearing()
             claimed = _claim(rt)  # one more look: a comment may have landed before the flag was cleared
             if not claimed:
                 return f"decided {decided}"

@@ -22,6 +22,8 @@ from moderation.api.reports import ReportController
 from moderation.api.system import BacklogCollector, SystemController
 from moderation.config import Settings, load_settings
 from moderation.db.session import build_engine, build_sessionmaker
+from moderation.queue import ScorerWaker
+from moderation.ratelimit import RateLimiter
 from moderation.services.ingest import KeyCache, open_store
 
 UI_PLUGINS = ("admin.plugin:create_plugin",)
@@ -67,6 +69,8 @@ def create_app(settings: Settings, *, redis: Redis | None = None, plugins: Seque
                 "redis": redis,
                 "aredis": aredis,
                 "key_cache": KeyCache(),
+                "rate_limiter": RateLimiter(aredis, settings.api_rate_per_minute),
+                "waker": ScorerWaker(aredis, redis),
                 "metrics": metrics,
             }
         ),

@@ -10,9 +10,9 @@ from litestar.datastructures import State
 from redis import Redis
 from sqlalchemy.orm import Session
 
-from moderation import ratelimit
 from moderation.config import Settings
 from moderation.domain.errors import NotAuthenticated, RateLimited
+from moderation.ratelimit import RateLimiter
 from moderation.services.ingest import KeyCache, KeyIdentity
 
 
@@ -43,8 +43,8 @@ async def provide_forum(request: Request[Any, Any, Any], state: State) -> KeyIde
     key = await key_cache.authenticate(state.ingest, token.strip())
     if key is None:
         raise NotAuthenticated("unknown or revoked API key")
-    settings: Settings = state.settings
-    retry_after = await ratelimit.hit(state.aredis, f"key:{key.prefix}", settings.api_rate_per_minute)
+    limiter: RateLimiter = state.rate_limiter
+    retry_after = await limiter.hit(f"key:{key.prefix}")
     if retry_after is not None:
-        raise RateLimited(f"this API key is limited to {settings.api_rate_per_minute} requests a minute", retry_after)
+        raise RateLimited(f"this API key is limited to {limiter.limit} requests a minute", retry_after)
     return key

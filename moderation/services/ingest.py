@@ -91,7 +91,11 @@ class PostgresStore:
     async def open(cls, settings: Settings) -> PostgresStore:
         dsn = settings.sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://", 1)
         pool = await asyncpg.create_pool(
-            dsn, min_size=1, max_size=settings.db_pool_size, server_settings={"application_name": APPLICATION_NAME}
+            dsn,
+            min_size=1,
+            max_size=settings.db_pool_size,
+            server_settings={"application_name": APPLICATION_NAME},
+            reset=keep_session_state,
         )
         return cls(pool)
 
@@ -114,6 +118,11 @@ class PostgresStore:
 
     async def close(self) -> None:
         await self.pool.close()
+
+
+async def keep_session_state(connection: asyncpg.Connection) -> None:
+    """Skip asyncpg's reset query on release (a full round trip per request): these statements are
+    single autocommit statements that leave no session state. asyncpg still rolls back an open transaction."""
 
 
 class SQLiteStore:
