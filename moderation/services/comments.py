@@ -285,4 +285,3 @@ def _claim_of(label: str, result: ScoreSet) -> dict[str, Any]:
     return {"claim": best.claim_id} if best else {}
 
 
-_move = move  # transitional name used by code written before move() was public; remove once unused
