@@ -1,10 +1,12 @@
 """Sign in and out. Failed sign-ins are counted per username and address in Redis: after
-MAX_FAILURES in the window the form answers 429 without checking the password."""
+MAX_FAILURES in the window the form answers 429 without checking the password. Signing in starts the
+session under a new id (admin/sessions.py); signing out deletes it from Redis."""
 
 from __future__ import annotations
 
 import hmac
 import secrets
+import time
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -16,6 +18,7 @@ from litestar.response import Redirect, Template
 from redis import Redis
 from sqlalchemy.orm import Session
 
+from admin import sessions
 from admin.guards import CSRF_FIELD, checks_csrf
 from admin.pages import back, field, page
 from moderation.domain.errors import RateLimited
@@ -57,8 +60,15 @@ class AuthController(Controller):
                 redis.expire(counter, WINDOW_SECONDS)
             return _login_page(request, error="Wrong username or password.", username=username, status_code=401)
         redis.delete(counter)
+        sessions.rotate(request)  # an id known before sign-in must not carry the signed-in session
         request.set_session(
-            {"user_id": user.id, "username": user.username, "role": user.role, "csrf": secrets.token_urlsafe(32)}
+            {
+                "user_id": user.id,
+                "username": user.username,
+                "role": user.role,
+                "csrf": secrets.token_urlsafe(32),
+                sessions.SIGNED_IN_AT: time.time(),
+            }
         )
         target = field(data, "next")
         # Only our own pages: an open redirect after sign-in is a phishing aid.
@@ -66,7 +76,7 @@ class AuthController(Controller):
 
     @post("/logout", guards=[checks_csrf], sync_to_thread=False)
     def logout(self, request: Request[Any, Any, Any]) -> Redirect:
-        request.clear_session()
+        request.clear_session()  # the middleware deletes it from Redis and expires the cookie
         return back("/admin/login")
 
 

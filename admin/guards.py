@@ -1,5 +1,6 @@
-"""Who may open what: a signed-in, enabled staff account for every page; admins for admin pages; a
-CSRF token on every state-changing request. Guards are plain functions set once per router or controller."""
+"""Who may open what: a signed-in, enabled staff account, in a session younger than its maximum age,
+for every page; admins for admin pages; a CSRF token on every state-changing request. Guards are plain
+functions set once per router or controller."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from admin import sessions
 from moderation.db.models import User
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -38,10 +40,13 @@ async def requires_staff(connection: ASGIConnection[Any, Any, Any, Any], _: Base
     user_id = connection.session.get("user_id") if connection.scope.get("session") else None
     if not isinstance(user_id, int):
         raise NotAuthorizedException("sign in to continue")
-    sessions: sessionmaker[Session] = connection.app.state.sessions
-    staff = await anyio.to_thread.run_sync(_load, sessions, user_id)
+    if sessions.expired(connection.session):
+        connection.clear_session()  # deleted from Redis when the response starts
+        raise NotAuthorizedException("your session has expired")
+    factory: sessionmaker[Session] = connection.app.state.sessions
+    staff = await anyio.to_thread.run_sync(_load, factory, user_id)
     if staff is None:
-        connection.scope["session"] = {}
+        connection.clear_session()
         raise NotAuthorizedException("this account is no longer active")
     connection.state.staff = staff
 

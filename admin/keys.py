@@ -1,11 +1,12 @@
-"""Forum API keys: create (the key is shown once), list with each forum's webhook, revoke."""
+"""Forum API keys: create (the key and the webhook signing secret are shown once), list with each
+forum's webhook, revoke. The secret is stored encrypted and no page shows it again."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from admin.guards import Staff, requires_admin
 from admin.pages import back, field, flash, page
+from moderation import crypto
 from moderation.domain.errors import InvalidInput
 from moderation.services import api_keys
 
@@ -31,7 +33,12 @@ class KeyController(Controller):
 
     @post(sync_to_thread=True)
     def create(
-        self, request: AnyRequest, data: Form, db_session: NamedDependency[Session], me: NamedDependency[Staff]
+        self,
+        request: AnyRequest,
+        data: Form,
+        state: State,
+        db_session: NamedDependency[Session],
+        me: NamedDependency[Staff],
     ) -> Template:
         webhook_url = field(data, "webhook_url") or None
         error = ""
@@ -39,22 +46,29 @@ class KeyController(Controller):
         if webhook_url and not webhook_url.startswith(("https://", "http://")):
             error = "The webhook URL must start with https:// or http://"
         else:
-            secret = (field(data, "webhook_secret") or secrets.token_hex(32)) if webhook_url else None
+            cipher: crypto.MultiFernet = state.cipher
             try:
                 new = api_keys.create_key(
                     db_session,
                     field(data, "forum"),
                     actor=me.username,
                     webhook_url=webhook_url,
-                    webhook_secret=secret,
+                    webhook_secret=field(data, "webhook_secret") or None,
+                    cipher=cipher,
                     label=field(data, "label")[:100],
                 )
-                created = {"forum": new.forum.name, "key": new.plaintext, "secret": secret, "url": webhook_url}
+                created = {
+                    "forum": new.forum.name,
+                    "key": new.plaintext,
+                    "secret": new.webhook_secret,
+                    "url": webhook_url,
+                }
             except InvalidInput as exc:
                 db_session.rollback()
                 error = str(exc)
-        # Rendered, not redirected: the key exists only in this response and is never shown again.
-        return page(
+        # Rendered, not redirected: the key exists only in this response and is never shown again, so
+        # the browser must not keep a copy either.
+        response = page(
             request,
             "keys.html",
             422 if error else 201,
@@ -62,6 +76,8 @@ class KeyController(Controller):
             created=created,
             error=error,
         )
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @post("/{prefix:str}/revoke", sync_to_thread=True)
     def revoke(

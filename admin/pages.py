@@ -22,7 +22,9 @@ AnyRequest = Request[Any, Any, Any]
 
 def page(request: AnyRequest, name: str, status_code: int = 200, **context: Any) -> Template:
     staff: Staff | None = request.state.get("staff")
-    session = request.session if request.scope.get("session") is not None else {}
+    session = request.scope.get("session")
+    if not isinstance(session, dict):  # no session middleware, or a session cleared in this request
+        session = {}
     flashes = session.pop("flash", []) if session else []
     return Template(
         template_name=name,

@@ -12,7 +12,6 @@ from typing import Any
 from litestar import Router
 from litestar.config.app import AppConfig
 from litestar.di import Provide
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.plugins import InitPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -21,7 +20,7 @@ from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from admin import filters
+from admin import api, filters, sessions
 from admin.audit import AuditController
 from admin.auth import AuthController
 from admin.claims import ClaimController
@@ -33,11 +32,10 @@ from admin.policy import PolicyController
 from admin.queue import QueueController
 from admin.settings import SettingsController
 from admin.users import UserController
+from moderation import crypto
 from moderation.config import Settings, session_secret
 
 HERE = Path(__file__).parent
-SESSION_STORE = "admin_sessions"
-SESSION_HOURS = 8
 
 
 class AdminPlugin(InitPlugin):
@@ -45,15 +43,6 @@ class AdminPlugin(InitPlugin):
         self.settings = settings
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        sessions = ServerSideSessionConfig(
-            store=SESSION_STORE,
-            key="moderation_admin",
-            path="/admin",
-            max_age=SESSION_HOURS * 3600,
-            httponly=True,
-            samesite="lax",
-            secure=False,  # set per request by `secure_cookies_over_https`, so plain-http local runs still work
-        )
         signed_in = Router(
             path="/",
             route_handlers=[
@@ -65,6 +54,7 @@ class AdminPlugin(InitPlugin):
                 UserController,
                 AuditController,
                 SettingsController,
+                api.create_router(),
             ],
             guards=[requires_staff, checks_csrf],
             dependencies={"me": Provide(provide_staff, sync_to_thread=False)},
@@ -72,7 +62,7 @@ class AdminPlugin(InitPlugin):
         admin = Router(
             path="/admin",
             route_handlers=[AuthController, signed_in],
-            middleware=[secure_cookies_over_https, sessions.middleware],
+            middleware=[secure_cookies_over_https, sessions.middleware()],
             exception_handlers=EXCEPTION_HANDLERS,
             include_in_schema=False,
         )
@@ -84,6 +74,11 @@ class AdminPlugin(InitPlugin):
             directory=HERE / "templates", engine=JinjaTemplateEngine, engine_callback=filters.register
         )
         app_config.stores = _with_session_store(app_config, self.settings)
+        app_config.state["cipher"] = crypto.cipher(self.settings)  # stores forum webhook secrets encrypted
+        if app_config.openapi_config is not None:
+            components = app_config.openapi_config.components
+            existing = components if isinstance(components, list) else [components]
+            app_config.openapi_config.components = [*existing, api.SECURITY]
         return app_config
 
 
@@ -98,9 +93,9 @@ def _with_session_store(app_config: AppConfig, settings: Settings) -> StoreRegis
     store = RedisStore(app_config.state["aredis"], namespace=namespace)
     existing = app_config.stores
     if isinstance(existing, StoreRegistry):
-        existing.register(SESSION_STORE, store, allow_override=True)
+        existing.register(sessions.STORE, store, allow_override=True)
         return existing
-    return {**(existing or {}), SESSION_STORE: store}
+    return {**(existing or {}), sessions.STORE: store}
 
 
 def secure_cookies_over_https(app: ASGIApp) -> ASGIApp:

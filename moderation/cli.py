@@ -1,11 +1,11 @@
-"""The `moderation` command line: serve, worker, run, migrate, sweep, create-user, create-api-key."""
+"""The `moderation` command line: serve, worker, run, migrate, sweep, create-user, create-api-key, and the
+secret-key commands (generate-secret-key, rotate-secret-keys)."""
 
 from __future__ import annotations
 
 import importlib
 import logging
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -17,7 +17,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from moderation import broker
+from moderation import broker, crypto
 from moderation.config import Settings, SettingsError, load_settings
 from moderation.db.migrate import upgrade
 from moderation.db.session import build_engine, build_sessionmaker, session_scope
@@ -149,19 +149,50 @@ def sweep() -> None:
 @click.option("--webhook-secret", default=None, help="HMAC secret for webhook signatures (generated if omitted).")
 @click.option("--label", default="", help="A note to tell keys apart.")
 def create_api_key(forum_name: str, webhook_url: str | None, webhook_secret: str | None, label: str) -> None:
-    """Create a forum API key. The key is printed once and stored hashed."""
+    """Create a forum API key. The key is printed once and stored hashed; the webhook secret is stored encrypted."""
     from moderation.services import api_keys
 
     if webhook_url and not webhook_url.startswith(("http://", "https://")):
         raise click.ClickException("--webhook-url must start with http:// or https://")
-    secret = webhook_secret or (secrets.token_hex(32) if webhook_url else None)
-    with _session(_settings()) as session:
+    settings = _settings()
+    with _session(settings) as session:
         new = api_keys.create_key(
-            session, forum_name, actor="cli", webhook_url=webhook_url, webhook_secret=secret, label=label
+            session,
+            forum_name,
+            actor="cli",
+            webhook_url=webhook_url,
+            webhook_secret=webhook_secret,
+            cipher=crypto.cipher(settings),
+            label=label,
         )
     click.echo(f"API key for forum {new.forum.name!r} (shown once, store it now):\n{new.plaintext}")
-    if webhook_url and not webhook_secret:
-        click.echo(f"Webhook signing secret (shown once):\n{secret}")
+    if new.webhook_secret and not webhook_secret:  # one the operator passed is not echoed back
+        click.echo(f"Webhook signing secret (shown once):\n{new.webhook_secret}")
+
+
+@main.command("generate-secret-key")
+def generate_secret_key() -> None:
+    """Print a new key for MODERATION_SECRET_KEYS (which encrypts webhook secrets at rest)."""
+    click.echo(crypto.generate_key())
+
+
+@main.command("rotate-secret-keys")
+def rotate_secret_keys() -> None:
+    """Re-encrypt every stored webhook secret under the first key of MODERATION_SECRET_KEYS.
+
+    Rotation: put a new key first (`new,old`), restart, run this, then remove the old key.
+    """
+    from moderation.services import api_keys
+
+    settings = _settings()
+    with _session(settings) as session:
+        try:
+            count = api_keys.rotate_webhook_secrets(session, crypto.cipher(settings))
+        except crypto.InvalidToken:
+            raise click.ClickException(
+                "a stored webhook secret opens with none of MODERATION_SECRET_KEYS: keep the old key in the list"
+            ) from None
+    click.echo(f"re-encrypted {count} webhook secret(s) under the first key")
 
 
 @main.command("create-user")
@@ -184,7 +215,7 @@ def _migrate(settings: Settings) -> dict[str, int]:
 
     engine = build_engine(settings)
     try:
-        upgrade(engine)
+        upgrade(engine, settings=settings)
         with session_scope(build_sessionmaker(engine)) as session:
             return seed_defaults(session)
     except SQLAlchemyError as exc:

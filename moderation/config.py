@@ -6,9 +6,12 @@ under `data_dir`), so the service runs on a laptop with nothing installed.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -26,10 +29,9 @@ class Settings:
     data_dir: Path = Path("var")
     toxicity_model: str = "bundled"
     model_dir: Path | None = None  # where assembled model checkpoints are cached; default data_dir/models
-    claim_model: str = "bundled"
     session_secret: str = ""
-    webhook_url: str = ""  # default for forums created without their own
-    webhook_secret: str = ""
+    # Fernet keys, comma-separated, newest first: encrypt the secrets kept at rest (see moderation/crypto.py).
+    secret_keys: str = ""
     worker_batch_size: int = 32
     max_comment_chars: int = 20_000
     max_request_bytes: int = 256 * 1024
@@ -96,6 +98,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         to_sqlalchemy_url(settings.database_url)
     if settings.redis_url and not settings.redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise SettingsError(f"{PREFIX}REDIS_URL must start with redis://, rediss:// or unix://")
+    if settings.secret_keys:
+        _check_fernet_keys(settings.secret_keys)
     for name in ("worker_batch_size", "max_comment_chars", "max_request_bytes", "db_pool_size", "port"):
         if getattr(settings, name) <= 0:
             raise SettingsError(f"{PREFIX}{name.upper()} must be a positive number")
@@ -106,12 +110,50 @@ def session_secret(settings: Settings) -> bytes:
     """The cookie-signing secret; generated once and kept in data_dir when not configured."""
     if settings.session_secret:
         return settings.session_secret.encode()
-    path = settings.data_dir / "session.secret"
+    return _kept_secret(settings.data_dir / "session.secret", lambda: secrets.token_hex(32)).encode()
+
+
+def secret_keys(settings: Settings) -> list[bytes]:
+    """The keys that encrypt secrets at rest, newest (the one that encrypts) first.
+
+    When not configured, one key is generated once into data_dir: enough while every process shares
+    that folder (the embedded default); deployments over several machines must set MODERATION_SECRET_KEYS.
+    """
+    if settings.secret_keys:
+        return [key.strip().encode() for key in settings.secret_keys.split(",") if key.strip()]
+    kept = _kept_secret(settings.data_dir / "secret.keys", lambda: base64.urlsafe_b64encode(os.urandom(32)).decode())
+    return [kept.encode()]
+
+
+def _kept_secret(path: Path, generate: Callable[[], str]) -> str:
+    """Read `path`, creating it (mode 0600) first if missing; two processes starting at once agree on one value."""
     if not path.exists():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip().encode()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        draft.write_text(generate())
+        draft.chmod(0o600)
+        try:
+            with contextlib.suppress(FileExistsError):  # atomic, and never replaces a file another process made
+                os.link(draft, path)
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
+def _check_fernet_keys(raw: str) -> None:
+    keys = [key.strip() for key in raw.split(",") if key.strip()]
+    for key in keys:
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode())) == 32
+        except (binascii.Error, ValueError):
+            valid = False
+        if not valid:
+            raise SettingsError(
+                f"{PREFIX}SECRET_KEYS must be comma-separated Fernet keys (32 url-safe base64 bytes each; "
+                "`moderation generate-secret-key` makes one)"
+            )
+    if not keys:
+        raise SettingsError(f"{PREFIX}SECRET_KEYS holds no key")
 
 
 def _parse(name: str, annotation: object, raw: str) -> object:

@@ -20,6 +20,7 @@ import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from moderation import crypto
 from moderation.db.models import DeliveryAttempt, Forum, WebhookDelivery
 
 SIGNATURE_HEADER = "X-Moderation-Signature"
@@ -30,6 +31,7 @@ FIRST_RETRY_SECONDS = 10.0
 MAX_RETRY_SECONDS = 2 * 3600.0
 GIVE_UP_AFTER = timedelta(days=2)
 LEASE = timedelta(seconds=60)  # an attempt in flight is not started again by a second job
+UNDECRYPTABLE = "the webhook secret cannot be decrypted: is its key missing from MODERATION_SECRET_KEYS?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +59,14 @@ def due_deliveries(session: Session, before: datetime) -> list[uuid.UUID]:
     )
 
 
-def attempt(session: Session, delivery_id: uuid.UUID, client: httpx.Client) -> AttemptResult:
-    """Make one delivery attempt, log it, and schedule the next one if it failed."""
+def attempt(
+    session: Session, delivery_id: uuid.UUID, client: httpx.Client, cipher: crypto.MultiFernet
+) -> AttemptResult:
+    """Make one delivery attempt, log it, and schedule the next one if it failed.
+
+    `cipher` opens the forum's stored signing secret; a secret no configured key opens counts as a failed
+    attempt (retried: the operator may put the missing key back), and nothing is sent unsigned.
+    """
     now = datetime.now(UTC)
     leased = session.execute(
         update(WebhookDelivery)
@@ -78,7 +86,14 @@ def attempt(session: Session, delivery_id: uuid.UUID, client: httpx.Client) -> A
         delivery.status, delivery.last_error = "failed", "the forum has no webhook URL"
         session.commit()
         return AttemptResult("failed")
-    status_code, error, latency_ms = _post(client, forum, delivery)
+    status_code: int | None
+    error: str | None
+    try:
+        secret = crypto.decrypt(cipher, forum.webhook_secret) if forum.webhook_secret else ""
+    except crypto.InvalidToken:
+        status_code, error, latency_ms = None, UNDECRYPTABLE, 0.0
+    else:
+        status_code, error, latency_ms = _post(client, forum.webhook_url, secret, delivery)
     session.add(DeliveryAttempt(delivery_id=delivery.id, status_code=status_code, latency_ms=latency_ms, error=error))
     delivery.attempts += 1
     if status_code is not None and 200 <= status_code < 300:
@@ -112,17 +127,19 @@ def replay(session: Session, delivery_id: uuid.UUID) -> None:
     session.commit()
 
 
-def _post(client: httpx.Client, forum: Forum, delivery: WebhookDelivery) -> tuple[int | None, str | None, float]:
+def _post(
+    client: httpx.Client, url: str, secret: str, delivery: WebhookDelivery
+) -> tuple[int | None, str | None, float]:
     body = body_of(delivery)
     headers = {
         "Content-Type": "application/json",
-        SIGNATURE_HEADER: sign(body, forum.webhook_secret or ""),
+        SIGNATURE_HEADER: sign(body, secret),
         DELIVERY_HEADER: str(delivery.id),
         EVENT_HEADER: delivery.event,
     }
     started = time.perf_counter()
     try:
-        response = client.post(forum.webhook_url or "", content=body, headers=headers, timeout=TIMEOUT)
+        response = client.post(url, content=body, headers=headers, timeout=TIMEOUT)
     except httpx.HTTPError as exc:
         return None, f"{type(exc).__name__}: {exc}"[:500], (time.perf_counter() - started) * 1000
     return response.status_code, None, (time.perf_counter() - started) * 1000

@@ -42,7 +42,7 @@ def score_pending() -> str:
 def deliver_webhook(delivery_id: str) -> str:
     rt = runtime()
     with session_scope(rt.sessions) as session:
-        result = webhooks.attempt(session, uuid.UUID(delivery_id), rt.http)
+        result = webhooks.attempt(session, uuid.UUID(delivery_id), rt.http, rt.cipher)
     if result.retry_in is not None:
         queue.enqueue_delivery_in(rt.redis, uuid.UUID(delivery_id), result.retry_in)
     return result.status

@@ -1,4 +1,5 @@
-"""What a worker process holds for its whole life: settings, DB sessions, Redis, an HTTP client, models.
+"""What a worker process holds for its whole life: settings, DB sessions, Redis, an HTTP client, the
+cipher that opens stored secrets, models.
 
 RQ calls job functions with plain arguments, so jobs reach these through `runtime()`. `workers.main`
 configures it before the first job; a worker started by `rq worker` configures it from the environment.
@@ -14,7 +15,7 @@ from redis import Redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderation import broker
+from moderation import broker, crypto
 from moderation.config import Settings, load_settings
 from moderation.db.session import build_engine, build_sessionmaker
 from workers.scoring.pipeline import Pipeline, build_pipeline
@@ -27,6 +28,7 @@ class Runtime:
     sessions: sessionmaker[Session]
     redis: Redis
     http: httpx.Client
+    cipher: crypto.MultiFernet
 
 
 _current: Runtime | None = None
@@ -43,6 +45,7 @@ def configure(settings: Settings, redis: Redis | None = None) -> Runtime:
         sessions=build_sessionmaker(engine),
         redis=redis if redis is not None else broker.connect(settings),
         http=httpx.Client(follow_redirects=False),
+        cipher=crypto.cipher(settings),
     )
     return _current
 

@@ -20,10 +20,13 @@ from moderation.domain.states import Status
 from moderation.services import comments, reports
 from moderation.services.ingest import KeyIdentity
 
+Reason = Annotated[str, msgspec.Meta(max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$")]
+
 
 class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
     reporter_id: Annotated[str, msgspec.Meta(min_length=1, max_length=255, pattern=NO_CONTROL)]
-    reason: Annotated[str, msgspec.Meta(max_length=500, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$")] = ""
+    # None rather than "" as the default: schemathesis (4.32) took the optional field for a required one.
+    reason: Reason | None = None
 
 
 class ReportOut(msgspec.Struct):
@@ -57,7 +60,7 @@ class ReportController(Controller):
             forum.forum_id,
             comment_id,
             data.reporter_id,
-            data.reason,
+            data.reason or "",
             reports_to_unpublish=settings.reports_to_unpublish,
             elevated_score=settings.report_elevated_score,
         )

@@ -1,7 +1,8 @@
 """Forums and their API keys. A key is shown once; only its SHA-256 is stored.
 
 Keys are 256-bit random tokens, so a fast hash is enough (no dictionary to guess from); passwords,
-which people choose, use argon2 instead (see services/users.py).
+which people choose, use argon2 instead (see services/users.py). A forum's webhook signing secret must
+be read back to sign, so it is stored encrypted (moderation/crypto.py) and, like the key, shown once.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from moderation import crypto
 from moderation.db.models import ApiKey, Forum
 from moderation.domain.errors import InvalidInput, NotFound
 from moderation.services import audit
 
 KEY_PREFIX = "mod_"
+MAX_SECRET_CHARS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +30,7 @@ class NewKey:
     forum: Forum
     key: ApiKey
     plaintext: str  # shown once, never stored
+    webhook_secret: str | None = None  # set when this call set the forum's webhook; shown once, stored encrypted
 
 
 def create_key(
@@ -36,27 +40,48 @@ def create_key(
     actor: str,
     webhook_url: str | None = None,
     webhook_secret: str | None = None,
+    cipher: crypto.MultiFernet | None = None,
     label: str = "",
 ) -> NewKey:
-    """Create a key for `forum_name`, creating the forum on first use."""
+    """Create a key for `forum_name`, creating the forum on first use.
+
+    With a `webhook_url` the forum's webhook is (re)set with `webhook_secret`, or a generated one, which
+    `cipher` encrypts before it is stored; without one the forum keeps its webhook.
+    """
     name = forum_name.strip()
     if not name or len(name) > 100:
         raise InvalidInput("forum name must be 1 to 100 characters", field="forum")
+    secret = encrypted = None
+    if webhook_url is not None:
+        secret = webhook_secret or secrets.token_hex(32)
+        if len(secret) > MAX_SECRET_CHARS:
+            raise InvalidInput(f"a webhook secret has at most {MAX_SECRET_CHARS} characters", field="webhook_secret")
+        if cipher is None:
+            raise ValueError("a webhook secret is stored encrypted: pass the cipher")
+        encrypted = crypto.encrypt(cipher, secret)
     forum = session.scalar(select(Forum).where(Forum.name == name))
     if forum is None:
-        forum = Forum(name=name, webhook_url=webhook_url, webhook_secret=webhook_secret)
+        forum = Forum(name=name)
         session.add(forum)
-        session.flush()
-    elif webhook_url is not None:
-        forum.webhook_url = webhook_url
-        forum.webhook_secret = webhook_secret
+    if encrypted is not None:
+        forum.webhook_url, forum.webhook_secret = webhook_url, encrypted
+    session.flush()
     prefix = secrets.token_hex(6)
     plaintext = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey(forum_id=forum.id, prefix=prefix, key_hash=hash_key(plaintext), label=label)
     session.add(key)
     audit.record(session, actor, "api_key.create", details={"forum": name, "prefix": prefix})
     session.commit()
-    return NewKey(forum, key, plaintext)
+    return NewKey(forum, key, plaintext, secret)
+
+
+def rotate_webhook_secrets(session: Session, cipher: crypto.MultiFernet) -> int:
+    """Re-encrypt every stored webhook secret under the first key of `cipher`; the count. Commits."""
+    forums = session.scalars(select(Forum).where(Forum.webhook_secret.is_not(None))).all()
+    for forum in forums:
+        forum.webhook_secret = crypto.reencrypt(cipher, forum.webhook_secret or "")
+    session.commit()
+    return len(forums)
 
 
 def authenticate(session: Session, presented: str) -> ApiKey | None:

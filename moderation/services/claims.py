@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from moderation.db.models import Claim
@@ -80,14 +80,41 @@ def check(data: ClaimData) -> None:
         raise InvalidInput(message, field=field_name)
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimFilter:
+    """Which claims a listing shows; None means any."""
+
+    search: str | None = None  # words in the statement or the slug
+    category: str | None = None
+    severity: str | None = None
+    enabled: bool | None = None
+
+
 def list_claims(session: Session, search: str | None = None, include_disabled: bool = True) -> list[Claim]:
-    query = select(Claim).order_by(Claim.category, Claim.slug)
-    if not include_disabled:
-        query = query.where(Claim.enabled.is_(True))
-    if search:
-        pattern = f"%{search.lower()}%"
+    filters = ClaimFilter(search=search, enabled=None if include_disabled else True)
+    return list(session.scalars(_filtered(filters).order_by(Claim.category, Claim.slug)))
+
+
+def find_claims(session: Session, filters: ClaimFilter, *, limit: int, offset: int = 0) -> tuple[list[Claim], int]:
+    """One page of the catalogue in listing order, and how many claims match in all."""
+    query = _filtered(filters)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = session.scalars(query.order_by(Claim.category, Claim.slug).limit(limit).offset(offset))
+    return list(page), total
+
+
+def _filtered(filters: ClaimFilter) -> Select[tuple[Claim]]:
+    query = select(Claim)
+    if filters.enabled is not None:
+        query = query.where(Claim.enabled.is_(filters.enabled))
+    if filters.category:
+        query = query.where(Claim.category == filters.category)
+    if filters.severity:
+        query = query.where(Claim.severity == filters.severity)
+    if filters.search:
+        pattern = f"%{filters.search.lower()}%"
         query = query.where(or_(func.lower(Claim.statement).like(pattern), Claim.slug.like(pattern)))
-    return list(session.scalars(query))
+    return query
 
 
 def get_claim(session: Session, slug: str) -> Claim:
@@ -120,11 +147,24 @@ def update_claim(session: Session, slug: str, data: ClaimData, *, actor: str) ->
     claim = get_claim(session, slug)
     if data.slug != slug and session.scalar(select(Claim.id).where(Claim.slug == data.slug)) is not None:
         raise Conflict(f"a claim with slug {data.slug!r} already exists")
-    for name, value in _columns(data).items():
+    columns = _columns(data)
+    changed = sorted(name for name, value in columns.items() if getattr(claim, name) != value)
+    for name, value in columns.items():
         setattr(claim, name, value)
-    audit.record(session, actor, "claim.update", details={"slug": slug, "new_slug": data.slug})
+    audit.record(session, actor, "claim.update", details={"slug": slug, "new_slug": data.slug, "changed": changed})
     session.commit()
     return claim
+
+
+def edit_claim(session: Session, slug: str, changes: Mapping[str, Any], *, actor: str) -> Claim:
+    """Change only the given fields (the others keep their values), validated like a full edit."""
+    unknown = set(changes) - set(CSV_COLUMNS)
+    if unknown:
+        raise InvalidInput("unknown field", field=sorted(unknown)[0])
+    merged = {**export_row(get_claim(session, slug)), **changes}
+    variants = merged["variants"]
+    data = ClaimData(**{**merged, "variants": tuple(variants) if isinstance(variants, list | tuple) else ("",)})
+    return update_claim(session, slug, data, actor=actor)
 
 
 def set_enabled(session: Session, slug: str, enabled: bool, *, actor: str) -> Claim:

@@ -283,5 +283,3 @@ def _claim_of(label: str, result: ScoreSet) -> dict[str, Any]:
         return {}
     best = max((e for e in result.evidence if e.label == label and e.claim_id), key=lambda e: e.score, default=None)
     return {"claim": best.claim_id} if best else {}
-
-

@@ -161,3 +161,24 @@ def test_an_admin_previews_and_saves_a_threshold_and_the_next_comment_uses_it(
     page.set_viewport_size(PHONE)
     page.screenshot(path=screenshots / "dashboard-phone.png", full_page=True)
     page.context.close()
+
+
+def test_an_admin_adds_a_crisis_prototype_and_the_next_comment_in_those_words_is_urgent(
+    browser: Any, service: Service, screenshots: Path
+) -> None:
+    page = sign_in(browser, service, "ada")
+    page.goto("/admin/settings")
+    page.get_by_role("link", name="Edit the prototype sentences").click()
+    page.locator("#add-crisis").fill("The Swiss clinic has accepted my paperwork for an assisted death.")
+    page.get_by_role("button", name="Save crisis list").click()
+    page.wait_for_selector("text=Saved the crisis list")
+    assert page.get_by_label(re.compile(r"^Crisis sentence \d+$")).last.input_value().startswith("The Swiss clinic")
+    page.screenshot(path=screenshots / "harm-prototypes-laptop.png", full_page=True)
+
+    # the worker started before the edit: it must follow without a restart
+    decided = service.wait_decided(
+        service.submit("Flights to Zurich are booked and the clinic has my forms.", f"swiss-{uuid.uuid4().hex[:6]}")
+    )
+    assert decided["scores"]["crisis"] >= 0.3  # the default policy's urgent review line (the seed lists give ~0.1)
+    assert (decided["status"], decided["priority"]) == ("pending_review", "urgent")
+    page.context.close()

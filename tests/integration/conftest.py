@@ -12,7 +12,7 @@ from rq import Queue, SimpleWorker
 from sqlalchemy import Engine, delete, text
 from sqlalchemy.orm import Session
 
-from moderation import broker, queue
+from moderation import broker, crypto, queue
 from moderation.api.app import create_app
 from moderation.config import Settings, load_settings
 from moderation.db import models
@@ -53,7 +53,7 @@ def engine(settings: Settings) -> Iterator[Engine]:
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
-    upgrade(engine)  # the schema comes from the migrations, so they are tested on both databases
+    upgrade(engine, settings=settings)  # the schema comes from the migrations, so they are tested on both databases
     with build_sessionmaker(engine)() as session:
         seed_defaults(session)
     yield engine
@@ -116,6 +116,12 @@ def run_jobs(worker_runtime: runtime.Runtime, redis: Redis) -> Any:
 def client(settings: Settings, db: Session, redis: Redis) -> Iterator[TestClient[Any]]:
     with TestClient(create_app(settings, redis=redis)) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def cipher(settings: Settings) -> crypto.MultiFernet:
+    """Opens the webhook secrets this run stores (the key is generated into the run's data_dir)."""
+    return crypto.cipher(settings)
 
 
 @pytest.fixture

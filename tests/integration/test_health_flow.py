@@ -8,6 +8,7 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy.orm import Session
 
+from moderation.crypto import MultiFernet
 from moderation.services import api_keys
 from tests.fixtures.comments import payload
 from tests.fixtures.receiver import Receiver, running_receiver
@@ -52,9 +53,13 @@ def test_questions_refutations_and_exercise_talk_are_published(
     assert comment["scores"]["misinformation"] < 0.5
 
 
-def test_a_crisis_comment_is_urgent_and_the_forum_is_told_at_once(client: Client, db: Session, run_jobs: Any) -> None:
+def test_a_crisis_comment_is_urgent_and_the_forum_is_told_at_once(
+    client: Client, db: Session, run_jobs: Any, cipher: MultiFernet
+) -> None:
     with running_receiver() as receiver:
-        key = api_keys.create_key(db, "caring-forum", actor="test", webhook_url=receiver.url, webhook_secret="s")
+        key = api_keys.create_key(
+            db, "caring-forum", actor="test", webhook_url=receiver.url, webhook_secret="s", cipher=cipher
+        )
         auth = {"Authorization": f"Bearer {key.plaintext}"}
         comment = decide(client, auth, run_jobs, "I can't do this anymore, I've been saving up my pills")
         run_jobs()  # the webhook delivery job

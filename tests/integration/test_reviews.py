@@ -22,6 +22,7 @@ from admin.plugin import create_plugin
 from moderation import queue
 from moderation.api.app import create_app
 from moderation.config import Settings
+from moderation.crypto import MultiFernet
 from moderation.db.models import AuditEvent, Comment, Decision, Forum, WebhookDelivery
 from moderation.domain.errors import ClaimedByOther, Conflict, InvalidInput
 from moderation.domain.scores import Evidence, LabelScore, ScoreSet
@@ -61,10 +62,10 @@ def put_in_review(
 
 
 @pytest.fixture
-def forum(db: Session) -> Forum:
+def forum(db: Session, cipher: MultiFernet) -> Forum:
     # A webhook URL so decisions write outbox rows (nobody listens; delivery is not under test here).
     new = api_keys.create_key(
-        db, "ms-forum", actor="test", webhook_url="http://127.0.0.1:9/hook", webhook_secret="s3cret"
+        db, "ms-forum", actor="test", webhook_url="http://127.0.0.1:9/hook", webhook_secret="s3cret", cipher=cipher
     )
     return new.forum
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from moderation import queue, webhooks
 from moderation.config import Settings
+from moderation.crypto import MultiFernet
 from moderation.db.models import DeliveryAttempt, WebhookDelivery
 from moderation.services import api_keys
 from tests.fixtures.comments import BENIGN, TOXIC, payload
@@ -31,8 +32,10 @@ def receiver() -> Any:
 
 
 @pytest.fixture
-def hooked_auth(db: Session, receiver: Receiver) -> dict[str, str]:
-    key = api_keys.create_key(db, "hooked-forum", actor="test", webhook_url=receiver.url, webhook_secret=SECRET)
+def hooked_auth(db: Session, receiver: Receiver, cipher: MultiFernet) -> dict[str, str]:
+    key = api_keys.create_key(
+        db, "hooked-forum", actor="test", webhook_url=receiver.url, webhook_secret=SECRET, cipher=cipher
+    )
     return {"Authorization": f"Bearer {key.plaintext}"}
 
 

@@ -16,13 +16,12 @@ from moderation.config import Settings
 from moderation.db.models import Claim, Setting
 from moderation.domain.scores import LabelScore, ScoreSet
 from moderation.services import claims as catalogue
+from moderation.services import settings_store
 from workers.scoring.claims import CatalogueClaim, ClaimMatcher, embed_texts
 from workers.scoring.embeddings import SentenceEncoder
 from workers.scoring.harm import HarmScorer
 from workers.scoring.result import Scorer, TextScore
 from workers.scoring.stance import StanceClassifier
-
-HARM_PROTOTYPES_KEY = "harm_prototypes"
 
 
 class Pipeline:
@@ -41,7 +40,7 @@ class Pipeline:
         if version != self._catalogue_version:
             self.use_catalogue([_to_claim(c) for c in catalogue.list_claims(session, include_disabled=False)])
             self._catalogue_version = version
-        row = session.get(Setting, HARM_PROTOTYPES_KEY)
+        row = session.get(Setting, settings_store.HARM_PROTOTYPES)
         prototypes_version = row.updated_at.isoformat() if row else None
         if prototypes_version != self._prototypes_version:
             self.use_prototypes(row.value if row else {})
