@@ -41,6 +41,17 @@ e2e-browser:
 		echo "installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
+# The four benchmarks of the README's performance table, each printing its figures (raw output in
+# bench/results/). They need PostgreSQL and Redis (MODERATION_TEST_* URLs or the defaults) and wrk.
+bench: $(VENV)/.installed-train
+	@command -v wrk >/dev/null || { \
+		echo "installing Debian's wrk for the ingest benchmark"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.scoring
+	$(BIN)/python -m bench.end_to_end
+	$(BIN)/python -m bench.memory
+
 eval: $(VENV)/.installed-train
 	$(BIN)/python training/evaluate_toxicity.py
 	$(BIN)/python training/evaluate_misinformation.py
