@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 
@@ -18,13 +19,16 @@ log = logging.getLogger(__name__)
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"  # recorded with each claim, for operators
 # A job hands over to a fresh one after this long, well inside RQ's job timeout.
 SCORING_BUDGET_SECONDS = 120.0
+# Set when the worker is asked to stop: the job hands its backlog over after the batch in hand
+# instead of making a warm shutdown wait out its whole budget.
+STOPPING = threading.Event()
 
 
 def score_pending() -> str:
     """Claim waiting comments in batches, score each batch with one model call, decide, repeat."""
     rt = runtime()
     started, decided = time.monotonic(), 0
-    while time.monotonic() - started < SCORING_BUDGET_SECONDS:
+    while time.monotonic() - started < SCORING_BUDGET_SECONDS and not STOPPING.is_set():
         claimed = _claim(rt)
         if not claimed:
             queue.clear_wake_flag(rt.redis)

@@ -13,15 +13,16 @@ import os
 import signal
 import time
 from multiprocessing.process import BaseProcess
+from types import FrameType
 
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 from rq.cron import CronScheduler
+from rq.exceptions import SchedulerNotFound
 
 from moderation import broker, queue
 from moderation.config import Settings
-from workers import runtime
-from workers.jobs import sweep
+from workers import jobs, runtime
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +35,21 @@ def run_worker(settings: Settings, *, burst: bool = False, with_sweeper: bool = 
         _set_torch_threads(torch_threads)
         with rt.sessions() as session:  # load the models and embed the catalogue before the first job
             runtime.pipeline().refresh(session)
-        worker = SimpleWorker([Queue(name, connection=rt.redis) for name in queue.QUEUES], connection=rt.redis)
+        worker = ModerationWorker([Queue(name, connection=rt.redis) for name in queue.QUEUES], connection=rt.redis)
         worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
     finally:
         if sweeper is not None:
             sweeper.terminate()
             sweeper.join(5)
         runtime.close()
+
+
+class ModerationWorker(SimpleWorker):
+    """RQ's SimpleWorker, whose warm shutdown also tells a running scoring job to hand over."""
+
+    def request_stop(self, signum: int, frame: FrameType | None) -> None:
+        jobs.STOPPING.set()
+        super().request_stop(signum, frame)  # type: ignore[no-untyped-call]
 
 
 def run_workers(settings: Settings, processes: int, *, burst: bool = False, torch_threads: int = 0) -> None:
@@ -106,9 +115,11 @@ def _sweep_forever(settings: Settings) -> None:
     while True:
         try:
             scheduler = CronScheduler(connection=broker.connect(settings), name=f"sweeper-{os.getpid()}")
-            scheduler.register(sweep, queue_name=queue.MAINTENANCE, interval=settings.sweep_interval_seconds)
+            scheduler.register(jobs.sweep, queue_name=queue.MAINTENANCE, interval=settings.sweep_interval_seconds)
             scheduler.start()  # type: ignore[no-untyped-call]
             return
+        except SchedulerNotFound:
+            return  # stopping, and its registry entry had already lapsed: nothing left to unregister
         except RedisError as exc:
             log.warning("sweeper lost Redis (%s); retrying in 5 s", exc)
             time.sleep(5)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 from redis import Redis
+from rq import Queue
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
@@ -134,3 +136,32 @@ def wait_for_blocked_insert(engine: Engine) -> int:
             return int(pid)
         time.sleep(0.02)
     raise AssertionError("the INSERT never blocked")
+
+
+def test_a_worker_asked_to_stop_during_a_backlog_hands_it_over_and_exits(
+    client: Client, auth: dict[str, str], run_jobs: Any, db: Session, redis: Redis, settings: Settings, tmp_path: Path
+) -> None:
+    # A deploy restarts workers under load: the warm shutdown must not wait out a scoring job's whole
+    # budget, and what it leaves must be finished by the next worker, once.
+    submit_many(client, auth, 400)
+    log = tmp_path / "worker.log"
+    worker = start_worker(settings, redis, log)
+    try:
+        deadline = time.monotonic() + 120
+        while status_counts(db).get("received", 0) == 400:
+            assert worker.poll() is None, log.read_text()[-2000:]
+            assert time.monotonic() < deadline, "the worker never started scoring"
+            time.sleep(0.05)
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(60)  # a scoring job's budget is 120 s; the batch in hand takes a few
+        assert worker.returncode == 0, log.read_text()[-2000:]
+    finally:
+        kill_group(worker)
+    left = status_counts(db).get("received", 0)
+    assert 0 < left < 400, "the worker should stop before finishing the backlog"
+    assert Queue(queue.SCORING, connection=redis).count >= 1  # the stopping worker queued a job for the next
+    run_jobs()
+    counts = status_counts(db)
+    assert sum(counts.values()) == 400
+    assert set(counts) <= FINAL_OR_REVIEW
+    assert decisions_per_comment(db) == {1}
