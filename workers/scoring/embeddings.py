@@ -16,7 +16,7 @@ import torch
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 MAX_TOKENS = 128
-BATCH_SIZE = 64
+BATCH_SIZE = 32  # measured: 32 and 16 equal, 64 and 128 slower on 2 cores
 
 
 def packaged_model_dir() -> Path:
@@ -43,18 +43,14 @@ class SentenceEncoder:
         """Return one unit-length row per sentence (shape: len(sentences) x 384)."""
         if not sentences:
             return np.zeros((0, self.model.config.hidden_size), dtype=np.float32)
-        # Sorting by length keeps padding small inside each batch; the original order is restored after.
-        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        # Tokenised once, then batched by token count so padding stays small (sorting by characters
+        # padded 60 % more tokens on real comments); the original order is restored after.
+        token_ids = self.tokenizer(list(sentences), truncation=True, max_length=MAX_TOKENS)["input_ids"]
+        order = sorted(range(len(sentences)), key=lambda i: len(token_ids[i]))
         out = np.zeros((len(sentences), self.model.config.hidden_size), dtype=np.float32)
         for start in range(0, len(order), BATCH_SIZE):
             idx = order[start : start + BATCH_SIZE]
-            batch = self.tokenizer(
-                [sentences[i] for i in idx],
-                padding=True,
-                truncation=True,
-                max_length=MAX_TOKENS,
-                return_tensors="pt",
-            )
+            batch = self.tokenizer.pad({"input_ids": [token_ids[i] for i in idx]}, padding=True, return_tensors="pt")
             hidden = self.model(**batch).last_hidden_state
             mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)

@@ -41,8 +41,9 @@ class ToxicityScorer:
         self.batch_size = batch_size
 
     def score(self, texts: Sequence[str]) -> list[TextScore]:
-        # Detoxify pads a whole list to its longest member, so batch texts of similar length together.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        # Detoxify pads a whole list to its longest member, so batch texts of similar token count together.
+        token_ids = self.detoxify.tokenizer(list(texts), truncation=True)["input_ids"]
+        order = sorted(range(len(texts)), key=lambda i: len(token_ids[i]))
         scores: dict[int, TextScore] = {}
         for start in range(0, len(order), self.batch_size):
             batch = order[start : start + self.batch_size]
