@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-12-02 10:00:00
+Create Date: 2026-11-25 10:30:00
 
 The column widens from 200 to 500 characters: a Fernet token of a 200-character secret is 356. SQLite
 does not enforce VARCHAR lengths, and rebuilding `forum` there would trip the foreign keys pointing at
