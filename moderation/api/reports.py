@@ -25,8 +25,7 @@ Reason = Annotated[str, msgspec.Meta(max_length=500, pattern=r"^[^\x00-\x08\x0b\
 
 class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
     reporter_id: Annotated[str, msgspec.Meta(min_length=1, max_length=255, pattern=NO_CONTROL)]
-    # None rather than "" as the default: schemathesis (4.32) took the optional field for a required one.
-    reason: Reason | None = None
+    reason: Reason = ""
 
 
 class ReportOut(msgspec.Struct):
@@ -60,7 +59,7 @@ class ReportController(Controller):
             forum.forum_id,
             comment_id,
             data.reporter_id,
-            data.reason or "",
+            data.reason,
             reports_to_unpublish=settings.reports_to_unpublish,
             elevated_score=settings.report_elevated_score,
         )
