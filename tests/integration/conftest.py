@@ -20,6 +20,7 @@ from moderation.db.migrate import upgrade
 from moderation.db.session import build_engine, build_sessionmaker
 from moderation.seeds import seed_defaults
 from moderation.services import api_keys
+from tests.fixtures.receiver import Receiver, running_receiver
 from workers import runtime
 
 SERVER_DATABASE_URL = os.environ.get("MODERATION_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -132,3 +133,10 @@ def forum_key(db: Session) -> str:
 @pytest.fixture
 def auth(forum_key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {forum_key}"}
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A forum's webhook endpoint on a local port, recording what it receives."""
+    with running_receiver() as running:
+        yield running

@@ -10,7 +10,6 @@ itself is the second test.
 
 from __future__ import annotations
 
-import hashlib
 import pprint
 import re
 from collections.abc import Iterator
@@ -27,10 +26,10 @@ from sqlalchemy.orm import Session
 from admin.plugin import create_plugin
 from moderation.api.app import create_app
 from moderation.config import Settings
-from moderation.db.models import AuditEvent, Claim, Comment
-from moderation.domain.scores import LabelScore, ScoreSet
-from moderation.services import api_keys, claims, comments, policies, users
+from moderation.db.models import AuditEvent, Claim
+from moderation.services import api_keys, claims, users
 from tests.fixtures.comments import payload
+from tests.fixtures.reviews import put_in_review
 
 Client = TestClient[Any]
 PASSWORD = "correct horse battery"
@@ -186,28 +185,6 @@ def sign_in(client: Client, username: str) -> str:
     return str(session.json()["csrf_token"])
 
 
-def comment_in_review(db: Session, forum_id: int, external_id: str) -> Comment:
-    """A comment scored and held for review by the real services, as a worker would leave it."""
-    body = "You are a total idiot"
-    comment = Comment(
-        forum_id=forum_id,
-        external_id=external_id,
-        thread_id="t-1",
-        author_id="member-1",
-        body=body,
-        body_sha256=hashlib.sha256(body.encode()).hexdigest(),
-        status="received",
-    )
-    db.add(comment)
-    db.commit()
-    claimed = comments.claim_batch(db, 1)
-    scores = ScoreSet({"toxicity": LabelScore(0.9, "test-model", "1")}, ())
-    comments.apply_scores(db, claimed, [scores], policies.current(db))
-    db.refresh(comment)
-    assert comment.status == "pending_review"
-    return comment
-
-
 @pytest.fixture
 def test_claim(db: Session) -> Iterator[Claim]:
     """A claim of our own: the catalogue survives between tests, so the seeded claims are left alone."""
@@ -234,7 +211,8 @@ def world(settings: Settings, db: Session, redis: Redis, test_claim: Claim) -> I
     users.create_user(db, "mia", PASSWORD, "moderator", actor="test")
     users.create_user(db, "ada", PASSWORD, "admin", actor="test")
     spare_user = users.create_user(db, "zoe", PASSWORD, "moderator", actor="test")
-    comment = comment_in_review(db, key_a.forum.id, "authz-a-1")
+    comment = put_in_review(db, key_a.forum.id, "You are a total idiot", {"toxicity": 0.9}, external_id="authz-a-1")
+    assert comment.status == "pending_review"
     params = {
         "comment_id": str(comment.id),
         "slug": test_claim.slug,

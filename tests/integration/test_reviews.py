@@ -3,8 +3,6 @@ decisions reaching the outbox, and who may open what over HTTP."""
 
 from __future__ import annotations
 
-import hashlib
-import itertools
 import re
 import uuid
 from collections.abc import Iterator
@@ -25,40 +23,12 @@ from moderation.config import Settings
 from moderation.crypto import MultiFernet
 from moderation.db.models import AuditEvent, Comment, Decision, Forum, WebhookDelivery
 from moderation.domain.errors import ClaimedByOther, Conflict, InvalidInput
-from moderation.domain.scores import Evidence, LabelScore, ScoreSet
-from moderation.services import api_keys, comments, policies, preview, reviews, users
+from moderation.domain.scores import Evidence
+from moderation.services import api_keys, policies, preview, reviews, users
+from tests.fixtures.reviews import put_in_review
 
 Client = TestClient[Any]
 PASSWORD = "correct horse battery"
-_ids = itertools.count(1)
-
-
-def put_in_review(
-    db: Session,
-    forum_id: int,
-    body: str,
-    scores: dict[str, float],
-    evidence: tuple[Evidence, ...] = (),
-    **columns: Any,
-) -> Comment:
-    """A comment scored and decided by the real services (so it reaches the queue as a worker would put it)."""
-    comment = Comment(
-        forum_id=forum_id,
-        external_id=f"r-{next(_ids)}",
-        thread_id=columns.pop("thread_id", "t-1"),
-        author_id=columns.pop("author_id", "member-1"),
-        body=body,
-        body_sha256=hashlib.sha256(body.encode()).hexdigest(),
-        status="received",
-        **columns,
-    )
-    db.add(comment)
-    db.commit()
-    claimed = comments.claim_batch(db, 1)
-    labels = {label: LabelScore(value, "test-model", "1") for label, value in scores.items()}
-    comments.apply_scores(db, claimed, [ScoreSet(labels, evidence)], policies.current(db))
-    db.refresh(comment)
-    return comment
 
 
 @pytest.fixture

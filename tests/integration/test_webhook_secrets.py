@@ -30,16 +30,10 @@ from moderation.db.models import AuditEvent, DeliveryAttempt, Forum, WebhookDeli
 from moderation.services import api_keys, users
 from tests.fixtures.comments import BENIGN, payload
 from tests.fixtures.processes import kill_group, service_env, start_worker
-from tests.fixtures.receiver import Receiver, running_receiver
+from tests.fixtures.receiver import Receiver
 
 Client = TestClient[Any]
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def receiver() -> Any:
-    with running_receiver() as running:
-        yield running
 
 
 def is_genuine(raw_body: bytes, header: str, secret: str) -> bool:

@@ -19,16 +19,10 @@ from moderation.crypto import MultiFernet
 from moderation.db.models import DeliveryAttempt, WebhookDelivery
 from moderation.services import api_keys
 from tests.fixtures.comments import BENIGN, TOXIC, payload
-from tests.fixtures.receiver import Receiver, running_receiver
+from tests.fixtures.receiver import Receiver
 
 Client = TestClient[Any]
 SECRET = "forum-webhook-secret"
-
-
-@pytest.fixture
-def receiver() -> Any:
-    with running_receiver() as running:
-        yield running
 
 
 @pytest.fixture
