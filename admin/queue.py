@@ -37,8 +37,7 @@ class QueueController(Controller):
         reason: FromQuery[str] = "",
         forum: FromQuery[int | None] = None,
     ) -> Template:
-        listing = reviews.list_queue(db_session, reason=reason or None, forum_id=forum)
-        return page(request, "queue.html", **_queue_context(db_session, listing, reason, forum))
+        return page(request, "queue.html", **_queue_context(db_session, reason, forum))
 
     @get("/rows", sync_to_thread=True)
     def rows(
@@ -49,8 +48,7 @@ class QueueController(Controller):
         forum: FromQuery[int | None] = None,
     ) -> Template:
         """The live part of the queue page, polled by static/app.js so new items appear without a reload."""
-        listing = reviews.list_queue(db_session, reason=reason or None, forum_id=forum)
-        return page(request, "_queue_live.html", **_queue_context(db_session, listing, reason, forum))
+        return page(request, "_queue_live.html", **_queue_context(db_session, reason, forum))
 
     @get("/{comment_id:uuid}", sync_to_thread=True)
     def item(
@@ -128,7 +126,9 @@ class QueueController(Controller):
         return back(_queue_url(reason_filter, forum_filter))
 
 
-def _queue_context(session: Session, listing: reviews.QueuePage, reason: str, forum: int | None) -> dict[str, Any]:
+def _queue_context(session: Session, reason: str, forum: int | None) -> dict[str, Any]:
+    """The queue page and its polled live part show the same listing, filtered the same way."""
+    listing = reviews.list_queue(session, reason=reason or None, forum_id=forum)
     shown = [*REASONS, *sorted(set(listing.counts) - set(REASONS) - {"all", "urgent"})]
     return {
         "listing": listing,
