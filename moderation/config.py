@@ -28,6 +28,8 @@ class Settings:
     redis_url: str = ""  # empty: embedded Redis in data_dir
     data_dir: Path = Path("var")
     toxicity_model: str = "bundled"
+    # auto: bfloat16 where the CPU computes it natively (2-3x faster, same figures), else float32.
+    inference_precision: str = "auto"
     model_dir: Path | None = None  # where assembled model checkpoints are cached; default data_dir/models
     session_secret: str = ""
     # Fernet keys, comma-separated, newest first: encrypt the secrets kept at rest (see moderation/crypto.py).
@@ -98,6 +100,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         to_sqlalchemy_url(settings.database_url)
     if settings.redis_url and not settings.redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise SettingsError(f"{PREFIX}REDIS_URL must start with redis://, rediss:// or unix://")
+    if settings.inference_precision not in ("auto", "float32", "bfloat16"):
+        raise SettingsError(f"{PREFIX}INFERENCE_PRECISION must be auto, float32 or bfloat16")
     if settings.secret_keys:
         _check_fernet_keys(settings.secret_keys)
     for name in ("worker_batch_size", "max_comment_chars", "max_request_bytes", "db_pool_size", "port"):

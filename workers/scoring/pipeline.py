@@ -80,5 +80,7 @@ def _to_claim(row: Claim) -> CatalogueClaim:
 def build_pipeline(settings: Settings) -> Pipeline:
     from workers.scoring.toxicity import load_toxicity_scorer
 
-    toxicity = load_toxicity_scorer(settings.toxicity_model, settings.model_cache_dir, settings.worker_batch_size)
-    return Pipeline(toxicity, SentenceEncoder())
+    toxicity = load_toxicity_scorer(
+        settings.toxicity_model, settings.model_cache_dir, settings.worker_batch_size, settings.inference_precision
+    )
+    return Pipeline(toxicity, SentenceEncoder(precision=settings.inference_precision))

@@ -21,7 +21,9 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
+from workers.scoring import precision as precisions
 from workers.scoring.result import TextScore
+from workers.scoring.sentences import split_sentences
 
 BUNDLED = "bundled"
 DETOXIFY_NAMES = ("original", "unbiased", "multilingual", "original-small", "unbiased-small")
@@ -32,47 +34,91 @@ READY = "READY.json"
 
 
 class ToxicityScorer:
-    """Scores batches through `Detoxify.predict`, sorted by length so little padding is computed."""
+    """Scores batches through `Detoxify.predict`, sorted by token count so little padding is computed.
 
-    def __init__(self, detoxify: Any, name: str, version: str, batch_size: int) -> None:
+    Detoxify reads a comment up to its tokenizer's limit (256 tokens for the bundled model) and ignores
+    the rest. A longer comment is therefore scored in windows of whole sentences that each fit, and
+    every label takes its highest window: abuse at the end of a long post is read too.
+    """
+
+    def __init__(
+        self, detoxify: Any, name: str, version: str, batch_size: int, precision: str = precisions.FLOAT32
+    ) -> None:
         self.detoxify = detoxify
         self.name = name
-        self.version = version
+        self.precision = precision
+        self.version = version + precisions.version_suffix(precision)
         self.batch_size = batch_size
+        self.window_tokens = detoxify.tokenizer.model_max_length - 2  # room for [CLS] and [SEP]
 
     def score(self, texts: Sequence[str]) -> list[TextScore]:
-        # Detoxify pads a whole list to its longest member, so batch texts of similar token count together.
-        token_ids = self.detoxify.tokenizer(list(texts), truncation=True)["input_ids"]
-        order = sorted(range(len(texts)), key=lambda i: len(token_ids[i]))
-        scores: dict[int, TextScore] = {}
+        if not texts:
+            return []
+        windows: list[tuple[int, str, int]] = []  # (text index, window text, its token count)
+        for index, (text, tokens) in enumerate(zip(texts, self._count(texts), strict=True)):
+            windows += [(index, window, count) for window, count in self.windows(text, tokens)]
+        best: list[dict[str, float]] = [{} for _ in texts]
+        for (index, _, _), scores in zip(windows, self._predict(windows), strict=True):
+            for label, value in scores.items():
+                best[index][label] = max(best[index].get(label, 0.0), value)
+        return [TextScore(scores) for scores in best]
+
+    def windows(self, text: str, tokens: int) -> list[tuple[str, int]]:
+        """The text (`tokens` long) whole when it fits, else runs of its sentences that fit, with token counts."""
+        if tokens <= self.window_tokens:
+            return [(text, tokens)]
+        sentences = split_sentences(text)
+        runs: list[tuple[str, int]] = []
+        run: list[str] = []
+        size = 0
+        for sentence, count in zip(sentences, self._count(sentences), strict=True):
+            if run and size + count > self.window_tokens:
+                runs.append((" ".join(run), size))
+                run, size = [], 0
+            run.append(sentence)
+            size += count  # a single sentence longer than a window is truncated by Detoxify
+        return [*runs, (" ".join(run), size)] if run else runs
+
+    def _count(self, texts: Sequence[str]) -> list[int]:
+        encoded = self.detoxify.tokenizer(list(texts), add_special_tokens=False, verbose=False)
+        return [len(ids) for ids in encoded["input_ids"]]
+
+    def _predict(self, windows: Sequence[tuple[int, str, int]]) -> list[dict[str, float]]:
+        # Detoxify pads a whole list to its longest member, so batch windows of similar token count together.
+        order = sorted(range(len(windows)), key=lambda i: windows[i][2])
+        scores: list[dict[str, float]] = [{} for _ in windows]
         for start in range(0, len(order), self.batch_size):
             batch = order[start : start + self.batch_size]
-            predicted = self.detoxify.predict([texts[i] for i in batch])
+            with precisions.computing_in(self.precision):
+                predicted = self.detoxify.predict([windows[i][1] for i in batch])
             # Detoxify squeezes a batch of one into plain floats instead of one-element lists.
             columns = {label: values if isinstance(values, list) else [values] for label, values in predicted.items()}
             for row, index in enumerate(batch):
-                scores[index] = TextScore({label: float(values[row]) for label, values in columns.items()})
-        return [scores[i] for i in range(len(texts))]
+                scores[index] = {label: float(values[row]) for label, values in columns.items()}
+        return scores
 
 
-def load_toxicity_scorer(model: str, cache_dir: Path, batch_size: int = 32) -> ToxicityScorer:
+def load_toxicity_scorer(
+    model: str, cache_dir: Path, batch_size: int = 32, precision: str = precisions.AUTO
+) -> ToxicityScorer:
     """`model` is MODERATION_TOXICITY_MODEL: `bundled`, a Detoxify model name, or a checkpoint folder."""
+    precision = precisions.resolve(precision)
     if model == BUNDLED:
         folder, digest = assemble_bundled(cache_dir)
-        return ToxicityScorer(_load_local(folder), "detoxify:bundled-minilm", digest[:12], batch_size)
+        return ToxicityScorer(_load_local(folder), "detoxify:bundled-minilm", digest[:12], batch_size, precision)
     if model in DETOXIFY_NAMES:
         from detoxify import Detoxify
 
-        return ToxicityScorer(
-            Detoxify(model_type=model), f"detoxify:{model}", f"detoxify-{package_version('detoxify')}", batch_size
-        )
+        detoxify_version = f"detoxify-{package_version('detoxify')}"
+        return ToxicityScorer(Detoxify(model_type=model), f"detoxify:{model}", detoxify_version, batch_size, precision)
     folder = Path(model)
     if not (folder / CHECKPOINT).is_file() or not (folder / "config.json").is_file():
         raise ValueError(
             f"toxicity model {model!r} is neither 'bundled', a Detoxify model name "
             f"({', '.join(DETOXIFY_NAMES)}), nor a folder holding {CHECKPOINT} and config.json"
         )
-    return ToxicityScorer(_load_local(folder), f"detoxify:{folder.name}", _sha256(folder / CHECKPOINT)[:12], batch_size)
+    checkpoint_version = _sha256(folder / CHECKPOINT)[:12]
+    return ToxicityScorer(_load_local(folder), f"detoxify:{folder.name}", checkpoint_version, batch_size, precision)
 
 
 def assemble_bundled(cache_dir: Path) -> tuple[Path, str]:
