@@ -22,25 +22,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--comments", type=int, default=500)
     args = parser.parse_args()
+    rows = [(precision, *measure(precision, args.comments)) for precision in ("float32", "auto")]
+    print(f"\nworker memory ({DB_URL.rsplit('/', 1)[-1]}), {args.comments} real comments scored")
+    print("| MODERATION_INFERENCE_PRECISION | after loading models | peak while scoring | target |")
+    print("| --- | --- | --- | --- |")
+    for precision, loaded, peak in rows:
+        print(f"| {precision} | {loaded / 1024:.0f} MiB | {peak / 1024:.0f} MiB | < 1536 MiB |")
+
+
+def measure(precision: str, comments: int) -> tuple[int, int]:
+    """Resident kibibytes of one worker after loading its models, and at its peak while scoring."""
     key = fresh_service()
-    log = (RESULTS / "memory-worker.log").open("wb")
-    worker = subprocess.Popen([*CLI, "worker", "--no-sweeper"], env=service_env(), stdout=log, stderr=subprocess.STDOUT)
+    env = service_env(MODERATION_INFERENCE_PRECISION=precision)
+    log = (RESULTS / f"memory-worker-{precision}.log").open("wb")
+    worker = subprocess.Popen([*CLI, "worker", "--no-sweeper"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for_workers(1)
         loaded = rss(worker.pid)
         port = free_port()
         with serving([*CLI, "serve", "--port", str(port)], port, service_env()):
-            sent = asyncio.run(send(f"http://127.0.0.1:{port}", key, real_comments(args.comments), rate=200))
+            sent = asyncio.run(send(f"http://127.0.0.1:{port}", key, real_comments(comments), rate=200))
         wait_for_decisions(sent, timeout=300)
         time.sleep(1)
-        peak = rss(worker.pid, "VmHWM")
+        return loaded, rss(worker.pid, "VmHWM")
     finally:
         worker.terminate()
         worker.wait(30)
-    print(f"\nworker memory ({DB_URL.rsplit('/', 1)[-1]}), {sent} real comments scored")
-    print("| after loading models | peak while scoring | target |")
-    print("| --- | --- | --- |")
-    print(f"| {loaded / 1024:.0f} MiB | {peak / 1024:.0f} MiB | < 1536 MiB |")
 
 
 def rss(pid: int, field: str = "VmRSS") -> int:

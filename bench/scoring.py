@@ -3,9 +3,12 @@ same real comments, plus the compute ceiling of this machine and the cost of eac
 
     .venv/bin/python -m bench.scoring [--comments 2000] [--single 300]
 
-The one-at-a-time rate is measured on the first `--single` comments (it is slow) and compared per
-comment. The ceiling: FLOPs per token of the MiniLM encoder x tokens actually scored, divided by the
-FLOP/s of a plain float32 matmul measured here, gives the best rate this machine could reach.
+The one-at-a-time rate (Detoxify's own predict, float32) is measured on the first `--single`
+comments (it is slow) and compared per comment. The worker's scorer is measured in float32 and in
+the precision it runs in here (bfloat16 where the CPU computes it natively), so the gains of
+batching and of precision show apart. The ceiling: FLOPs per token of the MiniLM encoder x tokens
+actually scored (every window), divided by the FLOP/s of a plain matmul measured here in that
+precision, gives the best rate this machine could reach.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 import torch
 
 from bench.common import real_comments
+from workers.scoring import precision as precisions
 from workers.scoring.claims import ClaimMatcher, embed_texts, load_catalogue
 from workers.scoring.embeddings import SentenceEncoder
 from workers.scoring.harm import HarmScorer
@@ -38,20 +42,22 @@ def main() -> None:
     scorer = load_toxicity_scorer("bundled", Path(tempfile.gettempdir()) / "bench-models", args.batch_size)
     scorer.score(texts[:8])  # warm up
 
-    started = time.perf_counter()
-    for text in texts[: args.single]:
-        scorer.detoxify.predict(text)
-    single_rate = args.single / (time.perf_counter() - started)
+    # The baseline is Detoxify as a caller would use it: its own predict, one comment, float32.
+    single_rate = args.single / timed(lambda: [scorer.detoxify.predict(text) for text in texts[: args.single]])
 
-    started = time.perf_counter()
-    scorer.score(texts)
-    batched_rate = len(texts) / (time.perf_counter() - started)
+    in_float32 = ToxicityScorer(scorer.detoxify, scorer.name, scorer.version, args.batch_size, precisions.FLOAT32)
+    float32_rate = len(texts) / timed(lambda: in_float32.score(texts))
+    batched_rate = len(texts) / timed(lambda: scorer.score(texts))
 
+    # What the worker's scorer feeds the model: every window of every comment, [CLS] and [SEP] included.
     tokenizer = scorer.detoxify.tokenizer
-    tokens = sum(len(tokenizer(t, truncation=True)["input_ids"]) for t in texts)
-    mean_tokens = tokens / len(texts)
-    flops_per_comment = encoder_flops_per_token(mean_tokens) * mean_tokens
-    ceiling = matmul_flops() / flops_per_comment
+    counts = [len(tokenizer(t, verbose=False)["input_ids"]) - 2 for t in texts]
+    windows = [tokens + 2 for t, n in zip(texts, counts, strict=True) for _, tokens in scorer.windows(t, n)]
+    mean_tokens = sum(windows) / len(texts)
+    flops_per_comment = sum(encoder_flops_per_token(n) * n for n in windows) / len(texts)
+    ceiling = matmul_flops(torch.float32) / flops_per_comment
+    ceiling_here = matmul_flops(torch.bfloat16 if scorer.precision == precisions.BFLOAT16 else torch.float32)
+    ceiling_here /= flops_per_comment
 
     encoder = SentenceEncoder()
     import json
@@ -60,10 +66,10 @@ def main() -> None:
 
     matcher = ClaimMatcher(encoder, load_catalogue())
     harm = HarmScorer(encoder, json.loads(HARM_PROTOTYPES_FILE.read_text()))
-    # The same steps on the first 256 comments, then on 256 comments short enough that toxicity reads
-    # all of them too (Detoxify truncates at the tokenizer's limit; the sentence pass reads everything).
+    # The same steps on the first 256 comments, then on 256 that fit in one toxicity window (both
+    # steps read every token of every comment; a longer one costs toxicity more than one window).
     limit = tokenizer.model_max_length
-    short = [t for t in texts if len(tokenizer(t)["input_ids"]) <= limit][:256]
+    short = [t for t in texts if len(tokenizer(t, verbose=False)["input_ids"]) <= limit][:256]
     steps = [
         (f"first {len(texts[:256])} comments", step_costs(texts[:256], scorer, encoder, matcher, harm)),
         (f"{len(short)} comments of at most {limit} tokens", step_costs(short, scorer, encoder, matcher, harm)),
@@ -76,10 +82,15 @@ def main() -> None:
     print("| mode | comments/s |")
     print("| --- | --- |")
     print(f"| Detoxify.predict, one comment at a time ({args.single}) | {single_rate:.1f} |")
-    print(f"| worker's batched scorer (length-sorted batches) | {batched_rate:.1f} |")
-    print(f"| compute ceiling (matmul FLOP/s / FLOPs per comment) | {ceiling:.1f} |")
+    print(f"| worker's batched scorer in float32 (token-sorted batches) | {float32_rate:.1f} |")
+    print(f"| worker's batched scorer as it runs here ({scorer.precision}) | {batched_rate:.1f} |")
+    print(f"| compute ceiling in float32 (float32 matmul FLOP/s / FLOPs per comment) | {ceiling:.1f} |")
+    print(f"| compute ceiling in {scorer.precision} (its matmul FLOP/s / FLOPs per comment) | {ceiling_here:.1f} |")
     print(
-        f"\nbatched / one at a time: {batched_rate / single_rate:.1f}x; batched / ceiling: {batched_rate / ceiling:.0%}"
+        f"\nbatched / one at a time: {batched_rate / single_rate:.1f}x (float32 batched: "
+        f"{float32_rate / single_rate:.1f}x); one at a time / float32 ceiling: {single_rate / ceiling:.0%}; "
+        f"float32 batched / float32 ceiling: {float32_rate / ceiling:.0%}; "
+        f"batched / {scorer.precision} ceiling: {batched_rate / ceiling_here:.0%}"
     )
     print("\nper-comment cost of each step (ms):")
     print("| comments | toxicity (Detoxify) | sentence split + embedding (shared) | claim match + stance | harm |")
@@ -117,8 +128,8 @@ def encoder_flops_per_token(sequence: float) -> float:
     return 2.0 * LAYERS * (projections + feed_forward + attention)
 
 
-def matmul_flops(size: int = 1024, repeats: int = 20) -> float:
-    a, b = torch.randn(size, size), torch.randn(size, size)
+def matmul_flops(dtype: torch.dtype, size: int = 1024, repeats: int = 20) -> float:
+    a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
     a @ b
     started = time.perf_counter()
     for _ in range(repeats):

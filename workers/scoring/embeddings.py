@@ -18,7 +18,7 @@ from workers.scoring import precision as precisions
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 MAX_TOKENS = 128
-BATCH_SIZE = 32  # measured: 32 and 16 equal, 64 and 128 slower on 2 cores
+BATCH_SIZE = 64  # measured on 2 cores, bfloat16: 64 is 10 % faster than 32, 128 and 256 slower
 
 
 def packaged_model_dir() -> Path:

@@ -31,6 +31,8 @@ SHIPPED = Path(__file__).parent / "models" / "toxicity"
 TOKENIZER_FILES = ("vocab.txt", "tokenizer.json", "special_tokens_map.json")
 CHECKPOINT = "model.ckpt"
 READY = "READY.json"
+# Padded tokens per model call: 16 windows of the bundled model's 256, or 32 of up to 128 tokens.
+BATCH_TOKENS = 4096
 
 
 class ToxicityScorer:
@@ -87,8 +89,7 @@ class ToxicityScorer:
         # Detoxify pads a whole list to its longest member, so batch windows of similar token count together.
         order = sorted(range(len(windows)), key=lambda i: windows[i][2])
         scores: list[dict[str, float]] = [{} for _ in windows]
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start : start + self.batch_size]
+        for batch in _batches(order, [windows[i][2] for i in order], self.batch_size):
             with precisions.computing_in(self.precision):
                 predicted = self.detoxify.predict([windows[i][1] for i in batch])
             # Detoxify squeezes a batch of one into plain floats instead of one-element lists.
@@ -96,6 +97,18 @@ class ToxicityScorer:
             for row, index in enumerate(batch):
                 scores[index] = {label: float(values[row]) for label, values in columns.items()}
         return scores
+
+
+def _batches(order: list[int], tokens: list[int], size: int) -> list[list[int]]:
+    """`order` cut into batches of at most `size` windows and BATCH_TOKENS padded tokens (`tokens` sorted
+    ascending): long windows go fewer at a time, which bounds the activations a batch holds in memory."""
+    batches: list[list[int]] = []
+    for index, count in zip(order, tokens, strict=True):
+        if batches and len(batches[-1]) < size and (len(batches[-1]) + 1) * (count + 2) <= BATCH_TOKENS:
+            batches[-1].append(index)
+        else:
+            batches.append([index])
+    return batches
 
 
 def load_toxicity_scorer(
