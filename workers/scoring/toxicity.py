@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from workers.scoring import precision as precisions
+from workers.scoring.batching import token_batches
 from workers.scoring.result import TextScore
 from workers.scoring.sentences import split_sentences
 
@@ -87,9 +88,9 @@ class ToxicityScorer:
 
     def _predict(self, windows: Sequence[tuple[int, str, int]]) -> list[dict[str, float]]:
         # Detoxify pads a whole list to its longest member, so batch windows of similar token count together.
-        order = sorted(range(len(windows)), key=lambda i: windows[i][2])
         scores: list[dict[str, float]] = [{} for _ in windows]
-        for batch in _batches(order, [windows[i][2] for i in order], self.batch_size):
+        padded = [tokens + 2 for _, _, tokens in windows]  # with [CLS] and [SEP]
+        for batch in token_batches(padded, BATCH_TOKENS, self.batch_size):
             with precisions.computing_in(self.precision):
                 predicted = self.detoxify.predict([windows[i][1] for i in batch])
             # Detoxify squeezes a batch of one into plain floats instead of one-element lists.
@@ -97,18 +98,6 @@ class ToxicityScorer:
             for row, index in enumerate(batch):
                 scores[index] = {label: float(values[row]) for label, values in columns.items()}
         return scores
-
-
-def _batches(order: list[int], tokens: list[int], size: int) -> list[list[int]]:
-    """`order` cut into batches of at most `size` windows and BATCH_TOKENS padded tokens (`tokens` sorted
-    ascending): long windows go fewer at a time, which bounds the activations a batch holds in memory."""
-    batches: list[list[int]] = []
-    for index, count in zip(order, tokens, strict=True):
-        if batches and len(batches[-1]) < size and (len(batches[-1]) + 1) * (count + 2) <= BATCH_TOKENS:
-            batches[-1].append(index)
-        else:
-            batches.append([index])
-    return batches
 
 
 def load_toxicity_scorer(
