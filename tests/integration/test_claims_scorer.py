@@ -99,3 +99,16 @@ def test_a_catalogue_change_changes_the_version(matcher: ClaimMatcher, encoder: 
     assert other.version != matcher.version
     assert other.version.split("+catalogue-")[0] == matcher.version.split("+catalogue-")[0]
     assert matcher.name == "claims:minilm+stance"
+
+
+def test_a_batch_embeds_each_sentence_as_it_would_alone_repeats_included(encoder: SentenceEncoder) -> None:
+    quoted = "Bee venom cured my MS."
+    sentences = [quoted, "Thanks for sharing.", quoted, "My physio helps a lot with balance.", quoted]
+    together = encoder.encode(sentences)
+    assert together.shape == (5, 384)
+    np.testing.assert_allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+    assert np.array_equal(together[0], together[2])
+    assert np.array_equal(together[0], together[4])
+    for sentence, row in zip(sentences, together, strict=True):
+        assert float(encoder.encode([sentence])[0] @ row) > 0.999
+    assert float(together[0] @ together[3]) < 0.9
