@@ -28,7 +28,8 @@ class Settings:
     redis_url: str = ""  # empty: embedded Redis in data_dir
     data_dir: Path = Path("var")
     toxicity_model: str = "bundled"
-    # auto: bfloat16 where the CPU computes it natively (2-3x faster, same figures), else float32.
+    # auto: bfloat16 where the CPU computes it natively (2-3x faster, figures within 0.001), else float32.
+    # The choices are workers/scoring/precision.py's; moderation does not import workers.
     inference_precision: str = "auto"
     model_dir: Path | None = None  # where assembled model checkpoints are cached; default data_dir/models
     session_secret: str = ""

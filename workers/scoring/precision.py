@@ -4,8 +4,8 @@ On a CPU with native bfloat16 (AVX512-BF16 or AMX) both MiniLM encoders run 2-3x
 bfloat16 autocast, and what they return barely changes: sentence embeddings keep a cosine of 0.99998
 to the float32 ones, jigsaw_dev ROC-AUC moves by at most 0.001 per label, and one of the 348
 misinformation dev sentences changes side (training/evaluate_*.py print the precision they ran in,
-as part of each scorer's version). Without native support
-bfloat16 is emulated and much slower, so `auto` keeps float32 there.
+as part of each scorer's version). Without native support bfloat16 is emulated and much slower, so
+`auto` keeps float32 there.
 """
 
 from __future__ import annotations
