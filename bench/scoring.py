@@ -51,7 +51,7 @@ def main() -> None:
 
     # What the worker's scorer feeds the model: every window of every comment, [CLS] and [SEP] included.
     tokenizer = scorer.detoxify.tokenizer
-    counts = [len(tokenizer(t, verbose=False)["input_ids"]) - 2 for t in texts]
+    counts = scorer.count_tokens(texts)
     windows = [tokens + 2 for t, n in zip(texts, counts, strict=True) for _, tokens in scorer.windows(t, n)]
     mean_tokens = sum(windows) / len(texts)
     flops_per_comment = sum(encoder_flops_per_token(n) * n for n in windows) / len(texts)
@@ -69,7 +69,7 @@ def main() -> None:
     # The same steps on the first 256 comments, then on 256 that fit in one toxicity window (both
     # steps read every token of every comment; a longer one costs toxicity more than one window).
     limit = tokenizer.model_max_length
-    short = [t for t in texts if len(tokenizer(t, verbose=False)["input_ids"]) <= limit][:256]
+    short = [t for t, n in zip(texts, counts, strict=True) if n + 2 <= limit][:256]
     steps = [
         (f"first {len(texts[:256])} comments", step_costs(texts[:256], scorer, encoder, matcher, harm)),
         (f"{len(short)} comments of at most {limit} tokens", step_costs(short, scorer, encoder, matcher, harm)),

@@ -168,18 +168,17 @@ def read_jigsaw(path: Path) -> pd.DataFrame:
 
 def read_forum_negatives(path: Path) -> pd.DataFrame:
     """Harmless MS-forum posts we wrote that use violent idioms and aggressive medical words: every label 0."""
-    frame = pd.read_json(path, lines=True).rename(columns={"text": "comment_text"})
-    for label in LABELS:
-        frame[label] = 0
-    frame.attrs["source"] = path.name
-    return frame
+    return unlabelled(pd.read_json(path, lines=True).text.tolist(), path.name)
 
 
 def idiom_frame() -> pd.DataFrame:
-    frame = pd.DataFrame({"comment_text": IDIOMS})
-    for label in LABELS:
-        frame[label] = 0
-    frame.attrs["source"] = "idioms"
+    return unlabelled(IDIOMS, "idioms")
+
+
+def unlabelled(texts: list[str], source: str) -> pd.DataFrame:
+    """Texts in the shape `encode` reads, every label 0 (callers set the ones they know)."""
+    frame = pd.DataFrame({"comment_text": texts} | {label: 0 for label in LABELS})
+    frame.attrs["source"] = source
     return frame
 
 
@@ -194,12 +193,9 @@ def read_davidson(path: Path) -> pd.DataFrame:
     """Davidson's classes say nothing about threats, obscenity or insults: only toxic and identity_hate
     are supervised (hate speech -> both; offensive -> toxic only; neither -> neither), the rest masked."""
     raw = pd.read_csv(path)
-    frame = pd.DataFrame({"comment_text": raw.tweet.astype(str)})
-    for label in LABELS:
-        frame[label] = 0
+    frame = unlabelled(raw.tweet.astype(str).tolist(), path.name)
     frame["toxic"] = (raw["class"] <= 1).astype(int)
     frame["identity_hate"] = (raw["class"] == 0).astype(int)
-    frame.attrs["source"] = path.name
     frame.attrs["known"] = ["toxic", "identity_hate"]
     return frame
 

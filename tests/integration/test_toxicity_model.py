@@ -59,7 +59,9 @@ def test_a_long_post_is_read_to_its_end_in_windows_of_the_training_length(scorer
     manifest = json.loads((toxicity.SHIPPED / "manifest.json").read_text())
     assert scorer.detoxify.tokenizer.model_max_length == manifest["max_length"]
     story = "I walked to the shop and back again today with my new stick. " * 60
-    windows = scorer.windows(story + TOXIC, len(scorer.detoxify.tokenizer(story + TOXIC)["input_ids"]))
+    (tokens,) = scorer.count_tokens([story + TOXIC])
+    assert tokens > manifest["max_length"]
+    windows = scorer.windows(story + TOXIC, tokens)
     assert len(windows) > 1
     assert all(tokens <= manifest["max_length"] - 2 for _, tokens in windows)
     assert TOXIC in windows[-1][0]

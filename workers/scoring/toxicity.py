@@ -58,7 +58,7 @@ class ToxicityScorer:
         if not texts:
             return []
         windows: list[tuple[int, str, int]] = []  # (text index, window text, its token count)
-        for index, (text, tokens) in enumerate(zip(texts, self._count(texts), strict=True)):
+        for index, (text, tokens) in enumerate(zip(texts, self.count_tokens(texts), strict=True)):
             windows += [(index, window, count) for window, count in self.windows(text, tokens)]
         best: list[dict[str, float]] = [{} for _ in texts]
         for (index, _, _), scores in zip(windows, self._predict(windows), strict=True):
@@ -74,7 +74,7 @@ class ToxicityScorer:
         runs: list[tuple[str, int]] = []
         run: list[str] = []
         size = 0
-        for sentence, count in zip(sentences, self._count(sentences), strict=True):
+        for sentence, count in zip(sentences, self.count_tokens(sentences), strict=True):
             if run and size + count > self.window_tokens:
                 runs.append((" ".join(run), size))
                 run, size = [], 0
@@ -82,7 +82,8 @@ class ToxicityScorer:
             size += count  # a single sentence longer than a window is truncated by Detoxify
         return [*runs, (" ".join(run), size)] if run else runs
 
-    def _count(self, texts: Sequence[str]) -> list[int]:
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Each text's tokens as the model reads them, [CLS] and [SEP] not counted."""
         encoded = self.detoxify.tokenizer(list(texts), add_special_tokens=False, verbose=False)
         return [len(ids) for ids in encoded["input_ids"]]
 
